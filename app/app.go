@@ -1,0 +1,141 @@
+// Package app is the Fyne application: the main window, its menus and
+// shortcuts, the status bar, and the wiring of panels to the shared
+// workspace and job runner.
+package app
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/widget"
+
+	"embedscope/app/jobs"
+	"embedscope/app/workspace"
+	"embedscope/ml/dataset"
+	"embedscope/ml/progress"
+	"embedscope/views"
+)
+
+// Options are the command-line choices that shape the GUI at start.
+type Options struct {
+	Data string // data source: workspace.Embedded (default), a folder or a CSV file
+	View string // ID of the panel to show first
+}
+
+// UI is the running application window.
+type UI struct {
+	App    fyne.App
+	Window fyne.Window
+	Env    *views.Env
+	Tabs   *container.AppTabs
+	Status *views.StatusBar
+
+	cancel context.CancelFunc
+}
+
+// New builds the main window of a, with every panel, menus and the status
+// bar, and starts loading opts.Data. It does not show the window.
+func New(a fyne.App, opts Options) (*UI, error) {
+	w := a.NewWindow("EmbedScope")
+	ctx, cancel := context.WithCancel(context.Background())
+	runner := jobs.NewRunner(ctx)
+	runner.Dispatch = fyne.Do
+	u := &UI{App: a, Window: w, cancel: cancel}
+	u.Env = &views.Env{Window: w, Workspace: workspace.New(), Jobs: runner}
+	runner.OnError = func(job string, err error) {
+		dialog.ShowError(fmt.Errorf("%s failed: %w", job, err), w)
+	}
+
+	u.Tabs = container.NewAppTabs()
+	for _, p := range views.Panels {
+		intro := widget.NewLabel(p.Intro)
+		intro.Wrapping = fyne.TextWrapWord
+		intro.Importance = widget.LowImportance
+		u.Tabs.Append(container.NewTabItem(p.Title, container.NewBorder(intro, nil, nil, nil, p.View(u.Env))))
+	}
+	u.Status = views.NewStatusBar(runner)
+	w.SetContent(container.NewBorder(nil, container.NewVBox(widget.NewSeparator(), u.Status), nil, nil, u.Tabs))
+	w.SetMainMenu(u.menu())
+	u.addShortcuts()
+	w.Resize(fyne.NewSize(1280, 800))
+	w.SetCloseIntercept(u.confirmClose)
+
+	if opts.View != "" {
+		if err := u.ShowPanel(opts.View); err != nil {
+			return nil, err
+		}
+	}
+	u.Open(opts.Data)
+	return u, nil
+}
+
+// ShowPanel switches to the panel with the given ID.
+func (u *UI) ShowPanel(id string) error {
+	for i, p := range views.Panels {
+		if p.ID == id {
+			u.Tabs.SelectIndex(i)
+			return nil
+		}
+	}
+	var ids []string
+	for _, p := range views.Panels {
+		ids = append(ids, p.ID)
+	}
+	return fmt.Errorf("no panel named %q: use one of %s", id, strings.Join(ids, ", "))
+}
+
+// Open loads a data source in the background and makes it the current data
+// set when it has loaded; on failure the previous data set stays open and
+// the error is shown.
+func (u *UI) Open(source string) *jobs.Job {
+	if source == "" {
+		source = workspace.Embedded
+	}
+	name := "Open " + filepath.Base(source)
+	var ds *dataset.Dataset
+	return u.Env.Jobs.Start(name, func(ctx context.Context, t *progress.Tracker) error {
+		t.Stage("reading "+source, 0)
+		var err error
+		ds, err = workspace.Open(ctx, source, func(done, total int) {
+			if total > 0 {
+				t.Stage("reading images", float64(total))
+				t.Set(float64(done))
+			}
+		})
+		return err
+	}, func(err error) {
+		if err != nil {
+			return // reported by the runner's OnError
+		}
+		if err := u.Env.Workspace.SetData(ds); err != nil {
+			u.Env.ShowError(err)
+			return
+		}
+		u.Window.SetTitle("EmbedScope — " + ds.Name)
+	})
+}
+
+// Close cancels all jobs and closes the window.
+func (u *UI) Close() {
+	u.cancel()
+	u.Window.Close()
+}
+
+func (u *UI) confirmClose() {
+	if n := len(u.Env.Jobs.Active()); n > 0 {
+		dialog.ShowConfirm("Quit EmbedScope?",
+			fmt.Sprintf("%d job(s) are still running and will be cancelled.", n),
+			func(ok bool) {
+				if ok {
+					u.Close()
+				}
+			}, u.Window)
+		return
+	}
+	u.Close()
+}

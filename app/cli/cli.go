@@ -1,0 +1,223 @@
+// Package cli is EmbedScope's headless command line, in the same binary as
+// the GUI: `embedscope <command> [flags]`. Results go to stdout (a table, or
+// one JSON object per result with --json), progress to stderr. It never
+// imports fyne, so scripts, benchmarks and tests run without a display.
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sort"
+	"strings"
+	"time"
+
+	"embedscope/app/workspace"
+	"embedscope/ml/dataset"
+	"embedscope/ml/progress"
+)
+
+// command is one CLI command, registered as data.
+type command struct {
+	Name    string
+	Summary string
+	Run     func(c *Context, args []string) error
+}
+
+// commands lists the CLI commands; other files add theirs in init.
+var commands = map[string]command{}
+
+func register(c command) { commands[c.Name] = c }
+
+// IsCommand reports whether name is a CLI command (so main runs it instead
+// of opening the window).
+func IsCommand(name string) bool {
+	_, ok := commands[name]
+	return ok || name == "help" || name == "-h" || name == "--help"
+}
+
+// Usage writes the list of commands.
+func Usage(w io.Writer) {
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-14s %s\n", n, commands[n].Summary)
+	}
+	fmt.Fprintln(w, "\nRun 'embedscope COMMAND -h' for a command's flags.")
+}
+
+// Context is what a command runs with.
+type Context struct {
+	Ctx    context.Context
+	Stdout io.Writer
+	Stderr io.Writer
+	JSON   bool
+}
+
+// Main runs the command named by args[0] and returns the exit status.
+func Main(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		fmt.Fprintln(stdout, "usage: embedscope COMMAND [flags]\n\ncommands:")
+		Usage(stdout)
+		return 0
+	}
+	cmd, ok := commands[args[0]]
+	if !ok {
+		fmt.Fprintf(stderr, "embedscope: unknown command %q\n", args[0])
+		Usage(stderr)
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	c := &Context{Ctx: ctx, Stdout: stdout, Stderr: stderr}
+	if err := cmd.Run(c, args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		if errors.Is(err, errUsage) {
+			return 2
+		}
+		fmt.Fprintf(stderr, "embedscope %s: %v\n", cmd.Name, err)
+		return 1
+	}
+	return 0
+}
+
+var errUsage = errors.New("usage error")
+
+// dataFlags are the flags every data-using command shares.
+type dataFlags struct {
+	source  string
+	scaling string
+	val     float64
+	seed    uint64
+	json    bool
+}
+
+func newFlagSet(c *Context, name, usage string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(c.Stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(c.Stderr, "usage: embedscope %s\n\nflags:\n", usage)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+func (d *dataFlags) add(fs *flag.FlagSet) {
+	fs.StringVar(&d.source, "data", workspace.Embedded, "data set: embedded, a folder (IDX files or class sub-folders) or a CSV file")
+	fs.StringVar(&d.scaling, "scaling", "", "feature scaling: none, div255, pixelstd, standardize (default div255 for images, standardize for tables)")
+	fs.Float64Var(&d.val, "val", -1, "validation fraction of the training part (default 0.2 without a test part, else 0)")
+	fs.Uint64Var(&d.seed, "seed", dataset.DefaultSeed, "seed of the validation split")
+	fs.BoolVar(&d.json, "json", false, "print one JSON object per result")
+}
+
+func parse(c *Context, fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return errUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(c.Stderr, "unexpected arguments: %s\n", strings.Join(fs.Args(), " "))
+		fs.Usage()
+		return errUsage
+	}
+	return nil
+}
+
+// open loads the data set named by the flags into a new workspace.
+func (d *dataFlags) open(c *Context) (*workspace.Workspace, error) {
+	c.JSON = d.json
+	t := progress.New()
+	stop := c.reportProgress("loading "+d.source, t)
+	ds, err := workspace.Open(c.Ctx, d.source, func(done, total int) {
+		t.Stage("reading images", float64(total))
+		t.Set(float64(done))
+	})
+	stop()
+	if err != nil {
+		return nil, err
+	}
+	ws := workspace.New()
+	if err := ws.SetData(ds); err != nil {
+		return nil, err
+	}
+	if d.val >= 0 {
+		if err := ws.SetSplit(dataset.SplitOptions{ValFraction: d.val, Seed: d.seed}); err != nil {
+			return nil, err
+		}
+	} else if d.seed != dataset.DefaultSeed {
+		opts := ws.SplitOptions()
+		opts.Seed = d.seed
+		if err := ws.SetSplit(opts); err != nil {
+			return nil, err
+		}
+	}
+	if d.scaling != "" {
+		s, err := dataset.ParseScaling(d.scaling)
+		if err != nil {
+			return nil, err
+		}
+		ws.SetScaling(s)
+	}
+	return ws, nil
+}
+
+// reportProgress prints t's state to stderr every second until the
+// returned stop function is called; short jobs print nothing.
+func (c *Context) reportProgress(job string, t *progress.Tracker) (stop func()) {
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		tick := time.NewTicker(time.Second)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+				s := t.Snapshot()
+				line := job
+				if s.Stage != "" {
+					line += ": " + s.Stage
+				}
+				if s.Fraction >= 0 {
+					line += fmt.Sprintf(" %3.0f%%", 100*s.Fraction)
+				}
+				if s.Detail != "" {
+					line += " " + s.Detail
+				}
+				if s.ETA >= 0 {
+					line += fmt.Sprintf(", ETA %.0f s", s.ETA.Seconds())
+				}
+				fmt.Fprintln(c.Stderr, line)
+			}
+		}
+	}()
+	return func() { close(done); <-finished }
+}
+
+// emit prints one result: as one line of JSON with --json, else through text.
+func (c *Context) emit(v any, text func(w io.Writer)) error {
+	if c.JSON {
+		b, err := json.Marshal(v)
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintf(c.Stdout, "%s\n", b)
+		return err
+	}
+	text(c.Stdout)
+	return nil
+}

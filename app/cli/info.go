@@ -1,0 +1,112 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"text/tabwriter"
+
+	"embedscope/app/workspace"
+)
+
+func init() {
+	register(command{Name: "info", Summary: "sizes, classes and exact duplicates of a data set", Run: runInfo})
+}
+
+// InfoResult is what `embedscope info --json` prints.
+type InfoResult struct {
+	Name       string      `json:"name"`
+	Source     string      `json:"source"`
+	Image      bool        `json:"image"`
+	Width      int         `json:"width,omitempty"`
+	Height     int         `json:"height,omitempty"`
+	Features   int         `json:"features"`
+	Train      int         `json:"train"`
+	Validation int         `json:"validation"`
+	Test       int         `json:"test"`
+	Classes    []ClassInfo `json:"classes"`
+	Duplicates DupInfo     `json:"duplicates"`
+	Warnings   []string    `json:"warnings,omitempty"`
+}
+
+// ClassInfo counts one class per split.
+type ClassInfo struct {
+	Name       string `json:"name"`
+	Train      int    `json:"train"`
+	Validation int    `json:"validation"`
+	Test       int    `json:"test"`
+}
+
+// DupInfo counts exact duplicates (see dataset.Duplicates).
+type DupInfo struct {
+	WithinTrain int `json:"within_train"`
+	WithinTest  int `json:"within_test"`
+	Between     int `json:"between"`
+	Groups      int `json:"groups"`
+}
+
+func runInfo(c *Context, args []string) error {
+	var d dataFlags
+	fs := newFlagSet(c, "info", "info [--data D] [--json]")
+	d.add(fs)
+	if err := parse(c, fs, args); err != nil {
+		return err
+	}
+	ws, err := d.open(c)
+	if err != nil {
+		return err
+	}
+	res, err := Info(ws)
+	if err != nil {
+		return err
+	}
+	return c.emit(res, func(w io.Writer) { res.writeText(w) })
+}
+
+// Info describes the workspace's data set.
+func Info(ws *workspace.Workspace) (InfoResult, error) {
+	ds, s := ws.Data(), ws.Splits()
+	dups, err := ws.Duplicates()
+	if err != nil {
+		return InfoResult{}, err
+	}
+	r := InfoResult{
+		Name: ds.Name, Source: ds.Source, Image: ds.IsImage(), Width: ds.Width, Height: ds.Height,
+		Features: ds.Dim, Train: s.Train.Len(), Validation: s.Val.Len(), Test: s.Test.Len(),
+		Duplicates: DupInfo{WithinTrain: dups.WithinTrain, WithinTest: dups.WithinTest, Between: dups.Between, Groups: len(dups.Groups)},
+		Warnings:   ds.Warnings,
+	}
+	for _, name := range ds.Classes {
+		r.Classes = append(r.Classes, ClassInfo{Name: name})
+	}
+	for _, l := range s.Train.Labels() {
+		r.Classes[l].Train++
+	}
+	for _, l := range s.Val.Labels() {
+		r.Classes[l].Validation++
+	}
+	for _, l := range s.Test.Labels() {
+		r.Classes[l].Test++
+	}
+	return r, nil
+}
+
+func (r InfoResult) writeText(w io.Writer) {
+	fmt.Fprintf(w, "%s  (%s)\n", r.Name, r.Source)
+	if r.Image {
+		fmt.Fprintf(w, "images %d×%d, %d features\n", r.Width, r.Height, r.Features)
+	} else {
+		fmt.Fprintf(w, "numeric table, %d features\n", r.Features)
+	}
+	fmt.Fprintf(w, "train %d, validation %d, test %d\n\n", r.Train, r.Validation, r.Test)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "class\ttrain\tvalidation\ttest\t")
+	for _, c := range r.Classes {
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t\n", c.Name, c.Train, c.Validation, c.Test)
+	}
+	tw.Flush()
+	fmt.Fprintf(w, "\nexact duplicates: %d within train, %d within test, %d shared (%d groups)\n",
+		r.Duplicates.WithinTrain, r.Duplicates.WithinTest, r.Duplicates.Between, r.Duplicates.Groups)
+	for _, warn := range r.Warnings {
+		fmt.Fprintln(w, "warning:", warn)
+	}
+}

@@ -1,0 +1,151 @@
+// Package jobs runs the app's heavy work in the background: every long
+// computation (loading, fitting, training) is a Job with a name, a progress
+// Tracker and a cancel function.
+//
+// The runner knows nothing about the GUI. Completion callbacks are handed to
+// Dispatch (fyne.Do in the app, a direct call in tests), so widgets are only
+// touched on the UI goroutine; the UI polls Active() for progress at its own
+// rate, so a fast inner loop never floods the UI.
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"embedscope/ml/progress"
+)
+
+// Func is the work of a job. It must return ctx.Err() (or an error wrapping
+// it) promptly after ctx is cancelled, and report progress on t.
+type Func func(ctx context.Context, t *progress.Tracker) error
+
+// Job is one running or finished piece of background work.
+type Job struct {
+	Name     string
+	Tracker  *progress.Tracker
+	Started  time.Time
+	cancel   context.CancelFunc
+	done     chan struct{}
+	err      error
+	finished time.Time
+}
+
+// Cancel asks the job to stop. It returns at once; the job's completion
+// callback still runs, with an error for which IsCancelled is true.
+func (j *Job) Cancel() { j.cancel() }
+
+// Wait blocks until the job has finished and returns its error. With a nil
+// Dispatch the completion callbacks have run by then; with an asynchronous
+// Dispatch they have been queued.
+func (j *Job) Wait() error {
+	<-j.done
+	return j.err
+}
+
+// Done is closed when the job has finished.
+func (j *Job) Done() <-chan struct{} { return j.done }
+
+// IsCancelled reports whether err means that a job was cancelled.
+func IsCancelled(err error) bool {
+	return errors.Is(err, context.Canceled)
+}
+
+// Runner starts jobs and keeps the list of those running.
+type Runner struct {
+	// Dispatch runs completion callbacks; in the app it is fyne.Do so that
+	// callbacks may touch widgets. Nil means call directly.
+	Dispatch func(func())
+	// OnError, if set, is called (through Dispatch) for every job that
+	// fails with an error other than cancellation, after the job's own callback.
+	OnError func(job string, err error)
+
+	mu     sync.Mutex
+	active []*Job
+	ctx    context.Context
+}
+
+// NewRunner returns a runner whose jobs are all cancelled when parent is.
+func NewRunner(parent context.Context) *Runner {
+	return &Runner{ctx: parent}
+}
+
+// Start runs fn in the background as a job named name. then, if not nil,
+// is called through Dispatch when fn has returned, with its error (nil on
+// success). A panic inside fn becomes an error: the app keeps running.
+func (r *Runner) Start(name string, fn Func, then func(err error)) *Job {
+	parent := r.ctx
+	if parent == nil {
+		parent = context.Background()
+	}
+	ctx, cancel := context.WithCancel(parent)
+	j := &Job{Name: name, Tracker: progress.New(), Started: time.Now(), cancel: cancel, done: make(chan struct{})}
+	r.mu.Lock()
+	r.active = append(r.active, j)
+	r.mu.Unlock()
+	go func() {
+		err := runSafely(ctx, fn, j.Tracker)
+		if err == nil && ctx.Err() != nil {
+			err = ctx.Err()
+		}
+		cancel()
+		j.err = err
+		j.finished = time.Now()
+		r.remove(j)
+		r.dispatch(func() {
+			if then != nil {
+				then(err)
+			}
+			if err != nil && !IsCancelled(err) && r.OnError != nil {
+				r.OnError(name, err)
+			}
+		})
+		close(j.done)
+	}()
+	return j
+}
+
+func runSafely(ctx context.Context, fn Func, t *progress.Tracker) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("internal error: %v\n\n%s", p, debug.Stack())
+		}
+	}()
+	return fn(ctx, t)
+}
+
+func (r *Runner) dispatch(f func()) {
+	if r.Dispatch != nil {
+		r.Dispatch(f)
+		return
+	}
+	f()
+}
+
+func (r *Runner) remove(j *Job) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for i, a := range r.active {
+		if a == j {
+			r.active = append(r.active[:i], r.active[i+1:]...)
+			return
+		}
+	}
+}
+
+// Active returns the running jobs, oldest first.
+func (r *Runner) Active() []*Job {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]*Job(nil), r.active...)
+}
+
+// CancelAll cancels every running job.
+func (r *Runner) CancelAll() {
+	for _, j := range r.Active() {
+		j.Cancel()
+	}
+}

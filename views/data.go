@@ -1,0 +1,219 @@
+package views
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+
+	"embedscope/ml/dataset"
+	"embedscope/ml/progress"
+	"embedscope/views/figures"
+	"gonum.org/v1/plot"
+)
+
+var dataPanel = Panel{
+	ID:    "data",
+	Title: "Data",
+	Intro: "The open data set: sizes, classes, examples and duplicates. Scaling and the validation split chosen here apply to every panel.",
+	View:  newDataView,
+}
+
+// ExamplesPerClass is the number of example images per class in the gallery.
+const ExamplesPerClass = 10
+
+// dataView is the Data panel.
+type dataView struct {
+	env *Env
+
+	name, source, sizes, dupSummary *widget.Label
+	warnings                        *widget.Label
+	scaling                         *widget.Select
+	valPercent, seed                *widget.Entry
+	counts, examples, dups          *FigureView
+	tabs                            *container.AppTabs
+	examplesTab, dupsTab            *container.TabItem
+	updating                        bool
+}
+
+func newDataView(env *Env) fyne.CanvasObject {
+	v := &dataView{env: env}
+	v.name = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	v.source = widget.NewLabel("")
+	v.source.Wrapping = fyne.TextWrapBreak
+	v.sizes = widget.NewLabel("")
+	v.sizes.Wrapping = fyne.TextWrapWord
+	v.warnings = widget.NewLabel("")
+	v.warnings.Wrapping = fyne.TextWrapWord
+	v.warnings.Importance = widget.WarningImportance
+	v.dupSummary = widget.NewLabel("")
+	v.dupSummary.Wrapping = fyne.TextWrapWord
+
+	v.scaling = widget.NewSelect(dataset.ScalingLabels, func(label string) {
+		if v.updating {
+			return
+		}
+		if s, err := dataset.ParseScaling(label); err == nil {
+			env.Workspace.SetScaling(s)
+		}
+	})
+	v.valPercent = widget.NewEntry()
+	v.seed = widget.NewEntry()
+	apply := widget.NewButton("Apply split", v.applySplit)
+
+	settings := widget.NewForm(
+		widget.NewFormItem("Scaling", v.scaling),
+		widget.NewFormItem("Validation %", v.valPercent),
+		widget.NewFormItem("Split seed", v.seed),
+	)
+	info := container.NewVBox(
+		v.name, v.source, v.sizes, v.warnings,
+		widget.NewSeparator(),
+		widget.NewLabelWithStyle("Features", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		settings, apply,
+		widget.NewSeparator(),
+		widget.NewLabelWithStyle("Duplicates", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		v.dupSummary,
+	)
+
+	v.counts = NewFigureView("class-counts", env.Window)
+	v.examples = NewFigureView("examples", env.Window)
+	v.dups = NewFigureView("duplicates", env.Window)
+	v.examplesTab = container.NewTabItem("Examples", v.examples)
+	v.dupsTab = container.NewTabItem("Duplicates", v.dups)
+	v.tabs = container.NewAppTabs(
+		container.NewTabItem("Class counts", v.counts),
+		v.examplesTab,
+		v.dupsTab,
+	)
+	env.Workspace.OnChange(func() { fyne.Do(v.refresh) })
+	v.refresh()
+
+	left := container.NewVScroll(container.NewPadded(info))
+	split := container.NewHSplit(left, v.tabs)
+	split.Offset = 0.26
+	return split
+}
+
+// refresh redraws the panel from the workspace; it runs on the UI goroutine.
+func (v *dataView) refresh() {
+	ws := v.env.Workspace
+	ds := ws.Data()
+	if ds == nil {
+		v.name.SetText("No data set open")
+		v.counts.SetMessage("Open a data set (File ▸ Open…)")
+		v.examples.SetMessage("")
+		v.dups.SetMessage("")
+		return
+	}
+	splits := ws.Splits()
+	v.updating = true
+	v.scaling.SetSelected(ws.Scaling().Label())
+	opts := ws.SplitOptions()
+	v.valPercent.SetText(strconv.FormatFloat(opts.ValFraction*100, 'g', 4, 64))
+	v.seed.SetText(strconv.FormatUint(opts.Seed, 10))
+	v.updating = false
+
+	v.name.SetText(ds.Name)
+	v.source.SetText("Source: " + ds.Source)
+	v.sizes.SetText(SizesText(ds, splits))
+	if len(ds.Warnings) > 0 {
+		v.warnings.SetText("⚠ " + strings.Join(ds.Warnings, "\n⚠ "))
+		v.warnings.Show()
+	} else {
+		v.warnings.Hide()
+	}
+
+	if p, err := figures.ClassCounts(ds, splits); err == nil {
+		v.counts.SetPlot(p)
+	} else {
+		v.counts.SetMessage(err.Error())
+	}
+	if ds.IsImage() {
+		v.examples.SetPlot(examplesFigure(ds, splits))
+		v.tabs.EnableItem(v.examplesTab)
+		v.tabs.EnableItem(v.dupsTab)
+	} else {
+		v.examples.SetMessage("This data set holds no images.")
+		v.tabs.DisableItem(v.examplesTab)
+		v.tabs.DisableItem(v.dupsTab)
+		v.tabs.SelectIndex(0)
+	}
+	v.dupSummary.SetText("Looking for exact duplicates…")
+	v.dups.SetMessage("Looking for exact duplicates…")
+	gen := ws.Generation()
+	var dups dataset.Duplicates
+	v.env.Jobs.Start("Find duplicates", func(ctx context.Context, t *progress.Tracker) error {
+		t.Stage("hashing images", 0)
+		var err error
+		dups, err = ws.Duplicates()
+		return err
+	}, func(err error) {
+		if err != nil || ws.Generation() != gen {
+			return
+		}
+		v.dupSummary.SetText(DuplicatesText(dups))
+		if ds.IsImage() {
+			if p, err := figures.DuplicateGroups(ds, dups, 12); err == nil {
+				v.dups.SetPlot(p)
+			}
+		}
+	})
+}
+
+func examplesFigure(ds *dataset.Dataset, splits dataset.Splits) *plot.Plot {
+	p, err := figures.Examples(ds, splits.Train, ExamplesPerClass)
+	if err != nil {
+		return nil
+	}
+	return p
+}
+
+func (v *dataView) applySplit() {
+	pct, err := strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(v.valPercent.Text, "%")), 64)
+	if err != nil || pct < 0 || pct >= 100 {
+		v.env.ShowError(fmt.Errorf("validation share %q is not a percentage in [0, 100)", v.valPercent.Text))
+		return
+	}
+	seed, err := strconv.ParseUint(strings.TrimSpace(v.seed.Text), 10, 64)
+	if err != nil {
+		v.env.ShowError(fmt.Errorf("split seed %q is not a whole number ≥ 0", v.seed.Text))
+		return
+	}
+	if err := v.env.Workspace.SetSplit(dataset.SplitOptions{ValFraction: pct / 100, Seed: seed}); err != nil {
+		v.env.ShowError(err)
+	}
+}
+
+// SizesText describes a data set's sizes in one short paragraph.
+func SizesText(ds *dataset.Dataset, s dataset.Splits) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Train %s · Validation %s · Test %s\n", count(s.Train.Len()), count(s.Val.Len()), count(s.Test.Len()))
+	if ds.IsImage() {
+		fmt.Fprintf(&b, "Images %d×%d (%d features) · %d classes", ds.Width, ds.Height, ds.Dim, len(ds.Classes))
+	} else {
+		fmt.Fprintf(&b, "Numeric table, %d features · %d classes", ds.Dim, len(ds.Classes))
+	}
+	return b.String()
+}
+
+// DuplicatesText summarises exact duplicates.
+func DuplicatesText(d dataset.Duplicates) string {
+	return fmt.Sprintf("Exact duplicates: %d within train, %d within test, %d shared between train and test (%d groups).",
+		d.WithinTrain, d.WithinTest, d.Between, len(d.Groups))
+}
+
+func count(n int) string {
+	if n == 0 {
+		return "—"
+	}
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}

@@ -1,0 +1,110 @@
+package figures
+
+import (
+	"bytes"
+	"fmt"
+	"image"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
+)
+
+// Formats lists the file formats Save writes, by extension.
+var Formats = []string{".png", ".svg", ".pdf"}
+
+// DefaultWidth and DefaultHeight size exported figures (at 96 dpi for PNG:
+// 960×640 pixels).
+const (
+	DefaultWidth  = 10 * vg.Inch
+	DefaultHeight = 20 * vg.Inch / 3
+)
+
+// Encode renders p at the given size in the format named by ext (".png",
+// ".svg" or ".pdf").
+func Encode(p *plot.Plot, w, h vg.Length, ext string) ([]byte, error) {
+	if err := CheckFormat(ext); err != nil {
+		return nil, err
+	}
+	wt, err := p.WriterTo(w, h, strings.ToLower(ext[1:]))
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	if _, err := wt.WriteTo(&buf); err != nil {
+		return nil, fmt.Errorf("rendering figure: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// CheckFormat returns an error unless ext (".png", ".svg", ".pdf", any
+// case) is a format Save writes.
+func CheckFormat(ext string) error {
+	for _, f := range Formats {
+		if strings.EqualFold(f, ext) {
+			return nil
+		}
+	}
+	if ext == "" {
+		return fmt.Errorf("the file name has no extension: end it with one of %s", strings.Join(Formats, ", "))
+	}
+	return fmt.Errorf("cannot write a figure as %q: use one of %s", ext, strings.Join(Formats, ", "))
+}
+
+// Save writes p to path; the format follows the extension (.png, .svg or
+// .pdf). The figure is rendered in memory first and written to a temporary
+// file beside path that is renamed over it, so a failure never leaves a
+// half-written file.
+func Save(p *plot.Plot, w, h vg.Length, path string) error {
+	data, err := Encode(p, w, h, filepath.Ext(path))
+	if err != nil {
+		return err
+	}
+	return WriteFileAtomic(path, data)
+}
+
+// WriteFileAtomic writes data to a temporary file in path's folder and
+// renames it to path.
+func WriteFileAtomic(path string, data []byte) error {
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return fmt.Errorf("cannot write %s: %w (choose a folder you can write to)", path, err)
+	}
+	name := tmp.Name()
+	_, werr := tmp.Write(data)
+	cerr := tmp.Close()
+	if werr == nil {
+		werr = cerr
+	}
+	if werr == nil {
+		werr = os.Chmod(name, 0o644)
+	}
+	if werr == nil {
+		werr = os.Rename(name, path)
+	}
+	if werr != nil {
+		os.Remove(name)
+		return fmt.Errorf("cannot write %s: %w", path, werr)
+	}
+	return nil
+}
+
+// Render draws p into an image of wPx×hPx pixels at the given dots per inch.
+func Render(p *plot.Plot, wPx, hPx int, dpi float64) image.Image {
+	if wPx < 1 {
+		wPx = 1
+	}
+	if hPx < 1 {
+		hPx = 1
+	}
+	w := vg.Length(float64(wPx) / dpi * float64(vg.Inch))
+	h := vg.Length(float64(hPx) / dpi * float64(vg.Inch))
+	c := vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(int(dpi+0.5)))
+	p.Draw(draw.New(c))
+	return c.Image()
+}

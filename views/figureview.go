@@ -1,0 +1,231 @@
+package views
+
+import (
+	"fmt"
+	"image"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/storage"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/vg"
+
+	"embedscope/views/figures"
+)
+
+// FigureView shows one gonum/plot figure, redrawn at the widget's pixel
+// size, with an Export button and a right-click menu that save it as PNG,
+// SVG or PDF.
+type FigureView struct {
+	widget.BaseWidget
+
+	// Name is the file name suggested on export, without extension.
+	Name string
+	// ExportWidth and ExportHeight size the exported file.
+	ExportWidth, ExportHeight vg.Length
+
+	window fyne.Window
+
+	mu       sync.Mutex
+	plot     *plot.Plot
+	message  string
+	size     fyne.Size // logical size of the figure area, as last laid out
+	rendered fyne.Size // logical size of the last render
+	pending  bool
+
+	img    *canvas.Image
+	text   *widget.Label
+	export *widget.Button
+}
+
+// NewFigureView returns an empty figure view; w parents its dialogs.
+func NewFigureView(name string, w fyne.Window) *FigureView {
+	f := &FigureView{Name: name, window: w, ExportWidth: figures.DefaultWidth, ExportHeight: figures.DefaultHeight}
+	f.img = canvas.NewImageFromImage(image.NewNRGBA(image.Rect(0, 0, 1, 1)))
+	f.img.FillMode = canvas.ImageFillContain
+	f.img.ScaleMode = canvas.ImageScaleSmooth
+	f.text = widget.NewLabel("")
+	f.text.Alignment = fyne.TextAlignCenter
+	f.text.Wrapping = fyne.TextWrapWord
+	f.export = widget.NewButtonWithIcon("Export…", theme.DocumentSaveIcon(), f.ShowExportDialog)
+	f.export.Importance = widget.LowImportance
+	f.export.Disable()
+	f.ExtendBaseWidget(f)
+	return f
+}
+
+// SetPlot shows p (nil clears the view).
+func (f *FigureView) SetPlot(p *plot.Plot) {
+	f.mu.Lock()
+	f.plot, f.message, f.rendered = p, "", fyne.Size{}
+	f.mu.Unlock()
+	f.scheduleRender()
+}
+
+// SetMessage replaces the figure with a line of text (e.g. "Computing…" or
+// why there is nothing to show).
+func (f *FigureView) SetMessage(msg string) {
+	f.mu.Lock()
+	f.plot, f.message, f.rendered = nil, msg, fyne.Size{}
+	f.mu.Unlock()
+	f.text.SetText(msg)
+	f.text.Show()
+	f.img.Hide()
+	f.export.Disable()
+}
+
+// Plot returns the figure shown (nil when none).
+func (f *FigureView) Plot() *plot.Plot {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.plot
+}
+
+// areaResized redraws the figure when the area that shows it changes size.
+func (f *FigureView) areaResized(s fyne.Size) {
+	f.mu.Lock()
+	f.size = s
+	f.mu.Unlock()
+	f.scheduleRender()
+}
+
+// watchLayout stacks its objects over the whole area, like a Stack, and
+// reports the area's size.
+type watchLayout struct{ onResize func(fyne.Size) }
+
+func (l *watchLayout) Layout(objects []fyne.CanvasObject, size fyne.Size) {
+	for _, o := range objects {
+		o.Move(fyne.NewPos(0, 0))
+		o.Resize(size)
+	}
+	l.onResize(size)
+}
+
+func (l *watchLayout) MinSize([]fyne.CanvasObject) fyne.Size { return fyne.NewSize(200, 150) }
+
+// scheduleRender draws the plot in the background at the widget's pixel
+// size, at most once per 100 ms while the size keeps changing.
+func (f *FigureView) scheduleRender() {
+	f.mu.Lock()
+	if f.plot == nil || f.pending {
+		f.mu.Unlock()
+		return
+	}
+	f.pending = true
+	f.mu.Unlock()
+	go func() {
+		time.Sleep(100 * time.Millisecond)
+		f.mu.Lock()
+		p := f.plot
+		size := f.size
+		f.pending = false
+		if p == nil || size.Width < 10 || size.Height < 10 || size == f.rendered {
+			f.mu.Unlock()
+			return
+		}
+		f.rendered = size
+		f.mu.Unlock()
+		scale := float32(1)
+		if c := fyne.CurrentApp().Driver().CanvasForObject(f); c != nil {
+			scale = c.Scale()
+		}
+		wPx, hPx := int(size.Width*scale), int(size.Height*scale)
+		img := figures.Render(p, wPx, hPx, float64(96*scale))
+		fyne.Do(func() {
+			f.mu.Lock()
+			current := f.plot == p
+			f.mu.Unlock()
+			if !current {
+				return
+			}
+			f.img.Image = img
+			f.img.Show()
+			f.text.Hide()
+			f.export.Enable()
+			f.img.Refresh()
+		})
+	}()
+}
+
+// SecondaryTapped opens the export menu on right-click.
+func (f *FigureView) SecondaryTapped(e *fyne.PointEvent) {
+	if f.Plot() == nil {
+		return
+	}
+	items := []*fyne.MenuItem{}
+	for _, ext := range figures.Formats {
+		ext := ext
+		items = append(items, fyne.NewMenuItem("Export as "+strings.ToUpper(ext[1:])+"…", func() { f.showSave(ext) }))
+	}
+	c := fyne.CurrentApp().Driver().CanvasForObject(f)
+	if c == nil {
+		return
+	}
+	widget.ShowPopUpMenuAtPosition(fyne.NewMenu("", items...), c, e.AbsolutePosition)
+}
+
+// ShowExportDialog asks where to save the figure (PNG unless another
+// extension is typed).
+func (f *FigureView) ShowExportDialog() { f.showSave(".png") }
+
+func (f *FigureView) showSave(ext string) {
+	if f.Plot() == nil || f.window == nil {
+		return
+	}
+	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
+		if err != nil {
+			dialog.ShowError(err, f.window)
+			return
+		}
+		if w == nil {
+			return // cancelled
+		}
+		path := w.URI().Path()
+		w.Close()
+		if err := f.ExportTo(path); err != nil {
+			// The dialog created the file; do not leave it empty.
+			if st, e := os.Stat(path); e == nil && st.Size() == 0 {
+				os.Remove(path)
+			}
+			dialog.ShowError(err, f.window)
+			return
+		}
+		dialog.ShowInformation("Figure exported", "Saved "+filepath.Base(path), f.window)
+	}, f.window)
+	d.SetFileName(f.Name + ext)
+	d.SetFilter(storage.NewExtensionFileFilter(figures.Formats))
+	if home, err := os.UserHomeDir(); err == nil {
+		if l, err := storage.ListerForURI(storage.NewFileURI(home)); err == nil {
+			d.SetLocation(l)
+		}
+	}
+	d.Show()
+}
+
+// ExportTo writes the figure to path (format by extension) atomically.
+func (f *FigureView) ExportTo(path string) error {
+	p := f.Plot()
+	if p == nil {
+		return fmt.Errorf("there is no figure to export yet")
+	}
+	return figures.Save(p, f.ExportWidth, f.ExportHeight, path)
+}
+
+// CreateRenderer implements fyne.Widget.
+func (f *FigureView) CreateRenderer() fyne.WidgetRenderer {
+	f.text.SetText(f.message)
+	header := container.NewHBox(layout.NewSpacer(), f.export)
+	area := container.New(&watchLayout{onResize: f.areaResized}, f.img, f.text)
+	content := container.NewBorder(header, nil, nil, nil, area)
+	return widget.NewSimpleRenderer(content)
+}

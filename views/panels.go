@@ -1,0 +1,55 @@
+// Package views holds the app's panels and the widgets they share.
+//
+// A panel is registered as data (Panel: an ID, a title, an intro line and a
+// View function), one file per panel, as in the Fyne demo. Panels reach the
+// rest of the app only through Env: the window, the shared workspace and
+// the job runner.
+package views
+
+import (
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/dialog"
+
+	"embedscope/app/jobs"
+	"embedscope/app/workspace"
+)
+
+// Env is what a panel may use.
+type Env struct {
+	Window    fyne.Window
+	Workspace *workspace.Workspace
+	Jobs      *jobs.Runner
+}
+
+// ShowError shows err in a dialog over the window.
+func (e *Env) ShowError(err error) {
+	if err == nil {
+		return
+	}
+	dialog.ShowError(err, e.Window)
+}
+
+// Panel is one tab of the main window.
+type Panel struct {
+	ID    string // short name used by --view and export-figure
+	Title string // tab title
+	Intro string // one line shown at the top of the panel
+	// View builds the panel's content once; the panel keeps itself up to
+	// date through Env.Workspace.OnChange.
+	View func(env *Env) fyne.CanvasObject
+}
+
+// Panels lists the panels in tab order.
+var Panels = []Panel{
+	dataPanel,
+}
+
+// PanelByID returns the panel with the given ID.
+func PanelByID(id string) (Panel, bool) {
+	for _, p := range Panels {
+		if p.ID == id {
+			return p, true
+		}
+	}
+	return Panel{}, false
+}
