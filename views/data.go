@@ -10,9 +10,11 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
 
+	"embedscope/app/workspace"
 	"embedscope/ml/dataset"
 	"embedscope/ml/progress"
 	"embedscope/views/figures"
+
 	"gonum.org/v1/plot"
 )
 
@@ -34,7 +36,10 @@ type dataView struct {
 	warnings                        *widget.Label
 	scaling                         *widget.Select
 	valPercent, seed                *widget.Entry
-	counts, examples, dups          *FigureView
+	counts, examples, dups, near    *FigureView
+	nearRMS                         *widget.Entry
+	nearSummary                     *widget.Label
+	nearTab                         *container.TabItem
 	tabs                            *container.AppTabs
 	examplesTab, dupsTab            *container.TabItem
 	updating                        bool
@@ -52,6 +57,11 @@ func newDataView(env *Env) fyne.CanvasObject {
 	v.warnings.Importance = widget.WarningImportance
 	v.dupSummary = widget.NewLabel("")
 	v.dupSummary.Wrapping = fyne.TextWrapWord
+	v.nearSummary = widget.NewLabel("Near duplicates: nearest other image within an RMS pixel difference (exact kNN; about 2 minutes on the full 70,000 images).")
+	v.nearSummary.Wrapping = fyne.TextWrapWord
+	v.nearRMS = widget.NewEntry()
+	v.nearRMS.SetText(strconv.FormatFloat(workspace.DefaultNearRMS, 'g', -1, 64))
+	findNear := widget.NewButton("Find near duplicates", v.findNear)
 
 	v.scaling = widget.NewSelect(dataset.ScalingLabels, func(label string) {
 		if v.updating {
@@ -78,17 +88,24 @@ func newDataView(env *Env) fyne.CanvasObject {
 		widget.NewSeparator(),
 		widget.NewLabelWithStyle("Duplicates", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		v.dupSummary,
+		widget.NewForm(widget.NewFormItem("Max RMS (grey levels)", v.nearRMS)),
+		findNear,
+		v.nearSummary,
 	)
 
 	v.counts = NewFigureView("class-counts", env.Window)
 	v.examples = NewFigureView("examples", env.Window)
 	v.dups = NewFigureView("duplicates", env.Window)
+	v.near = NewFigureView("near-duplicates", env.Window)
+	v.near.SetMessage("Press “Find near duplicates” on the left.")
 	v.examplesTab = container.NewTabItem("Examples", v.examples)
 	v.dupsTab = container.NewTabItem("Duplicates", v.dups)
+	v.nearTab = container.NewTabItem("Near duplicates", v.near)
 	v.tabs = container.NewAppTabs(
 		container.NewTabItem("Class counts", v.counts),
 		v.examplesTab,
 		v.dupsTab,
+		v.nearTab,
 	)
 	env.Workspace.OnChange(func() { fyne.Do(v.refresh) })
 	v.refresh()
@@ -137,12 +154,15 @@ func (v *dataView) refresh() {
 		v.examples.SetPlot(examplesFigure(ds, splits))
 		v.tabs.EnableItem(v.examplesTab)
 		v.tabs.EnableItem(v.dupsTab)
+		v.tabs.EnableItem(v.nearTab)
 	} else {
+		v.tabs.DisableItem(v.nearTab)
 		v.examples.SetMessage("This data set holds no images.")
 		v.tabs.DisableItem(v.examplesTab)
 		v.tabs.DisableItem(v.dupsTab)
 		v.tabs.SelectIndex(0)
 	}
+	v.near.SetMessage("Press “Find near duplicates” on the left.")
 	v.dupSummary.SetText("Looking for exact duplicates…")
 	v.dups.SetMessage("Looking for exact duplicates…")
 	gen := ws.Generation()
@@ -171,6 +191,47 @@ func examplesFigure(ds *dataset.Dataset, splits dataset.Splits) *plot.Plot {
 		return nil
 	}
 	return p
+}
+
+// findNear runs the near-duplicate search as a job and shows its pairs.
+func (v *dataView) findNear() {
+	rms, err := strconv.ParseFloat(strings.TrimSpace(v.nearRMS.Text), 64)
+	if err != nil || rms < 0 {
+		v.env.ShowError(fmt.Errorf("near-duplicate threshold %q is not a number ≥ 0 (grey levels, e.g. 2)", v.nearRMS.Text))
+		return
+	}
+	ws := v.env.Workspace
+	ds, gen := ws.Data(), ws.Generation()
+	if ds == nil {
+		return
+	}
+	v.nearSummary.SetText("Searching…")
+	v.near.SetMessage("Searching for near duplicates…")
+	var nd workspace.NearDuplicates
+	v.env.Jobs.Start("Find near duplicates", func(ctx context.Context, t *progress.Tracker) error {
+		var err error
+		nd, err = ws.FindNearDuplicates(ctx, rms, t)
+		return err
+	}, func(err error) {
+		if ws.Generation() != gen {
+			return
+		}
+		if err != nil {
+			v.nearSummary.SetText("Near-duplicate search stopped: " + err.Error())
+			v.near.SetMessage("No result.")
+			return
+		}
+		v.nearSummary.SetText(fmt.Sprintf("Near duplicates within RMS %.3g: %d images in train and %d in test have a near copy in their own part; %d test images are near a training image.",
+			nd.MaxRMS, nd.WithinTrain, nd.WithinTest, nd.Between))
+		pairs := make([]figures.NearPair, len(nd.Pairs))
+		for i, p := range nd.Pairs {
+			pairs[i] = figures.NearPair(p)
+		}
+		if p, err := figures.NearDuplicatePairs(ds, pairs, nd.MaxRMS, 12); err == nil {
+			v.near.SetPlot(p)
+			v.tabs.Select(v.nearTab)
+		}
+	})
 }
 
 func (v *dataView) applySplit() {

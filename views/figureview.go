@@ -179,30 +179,39 @@ func (f *FigureView) SecondaryTapped(e *fyne.PointEvent) {
 func (f *FigureView) ShowExportDialog() { f.showSave(".png") }
 
 func (f *FigureView) showSave(ext string) {
-	if f.Plot() == nil || f.window == nil {
+	if p := f.Plot(); p != nil {
+		ShowExportDialog(f.window, f.Name, p, f.ExportWidth, f.ExportHeight, ext)
+	}
+}
+
+// ShowExportDialog asks where to save p (suggesting name+ext, in the
+// user's home folder) and writes it there atomically at w×h; errors and
+// success are reported in dialogs over win.
+func ShowExportDialog(win fyne.Window, name string, p *plot.Plot, w, h vg.Length, ext string) {
+	if p == nil || win == nil {
 		return
 	}
-	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
+	d := dialog.NewFileSave(func(wc fyne.URIWriteCloser, err error) {
 		if err != nil {
-			dialog.ShowError(err, f.window)
+			dialog.ShowError(err, win)
 			return
 		}
-		if w == nil {
+		if wc == nil {
 			return // cancelled
 		}
-		path := w.URI().Path()
-		w.Close()
-		if err := f.ExportTo(path); err != nil {
+		path := wc.URI().Path()
+		wc.Close()
+		if err := figures.Save(p, w, h, path); err != nil {
 			// The dialog created the file; do not leave it empty.
 			if st, e := os.Stat(path); e == nil && st.Size() == 0 {
 				os.Remove(path)
 			}
-			dialog.ShowError(err, f.window)
+			dialog.ShowError(err, win)
 			return
 		}
-		dialog.ShowInformation("Figure exported", "Saved "+filepath.Base(path), f.window)
-	}, f.window)
-	d.SetFileName(f.Name + ext)
+		dialog.ShowInformation("Figure exported", "Saved "+filepath.Base(path), win)
+	}, win)
+	d.SetFileName(name + ext)
 	d.SetFilter(storage.NewExtensionFileFilter(figures.Formats))
 	if home, err := os.UserHomeDir(); err == nil {
 		if l, err := storage.ListerForURI(storage.NewFileURI(home)); err == nil {

@@ -42,6 +42,7 @@ type Panel struct {
 // Panels lists the panels in tab order.
 var Panels = []Panel{
 	dataPanel,
+	pcaPanel,
 }
 
 // PanelByID returns the panel with the given ID.

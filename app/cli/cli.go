@@ -60,6 +60,8 @@ type Context struct {
 	Stdout io.Writer
 	Stderr io.Writer
 	JSON   bool
+
+	Components int // PCA components for the pca-* figures
 }
 
 // Main runs the command named by args[0] and returns the exit status.
@@ -173,39 +175,75 @@ func (d *dataFlags) open(c *Context) (*workspace.Workspace, error) {
 	return ws, nil
 }
 
-// reportProgress prints t's state to stderr every second until the
-// returned stop function is called; short jobs print nothing.
+// reportProgress shows t's state on stderr until the returned stop
+// function is called: rewritten in place twice a second on a terminal,
+// else one line every 10 s. Jobs shorter than a second print nothing.
 func (c *Context) reportProgress(job string, t *progress.Tracker) (stop func()) {
+	tty := isTerminal(c.Stderr)
+	every := 10 * time.Second
+	if tty {
+		every = 500 * time.Millisecond
+	}
 	done := make(chan struct{})
 	finished := make(chan struct{})
 	go func() {
 		defer close(finished)
-		tick := time.NewTicker(time.Second)
+		first := time.NewTimer(time.Second)
+		defer first.Stop()
+		select {
+		case <-done:
+			return
+		case <-first.C:
+		}
+		tick := time.NewTicker(every)
 		defer tick.Stop()
+		printed := false
 		for {
+			line := progressLine(job, t.Snapshot())
+			if tty {
+				fmt.Fprintf(c.Stderr, "\r\033[K%s", line)
+			} else {
+				fmt.Fprintln(c.Stderr, line)
+			}
+			printed = true
 			select {
 			case <-done:
+				if tty && printed {
+					fmt.Fprint(c.Stderr, "\r\033[K")
+				}
 				return
 			case <-tick.C:
-				s := t.Snapshot()
-				line := job
-				if s.Stage != "" {
-					line += ": " + s.Stage
-				}
-				if s.Fraction >= 0 {
-					line += fmt.Sprintf(" %3.0f%%", 100*s.Fraction)
-				}
-				if s.Detail != "" {
-					line += " " + s.Detail
-				}
-				if s.ETA >= 0 {
-					line += fmt.Sprintf(", ETA %.0f s", s.ETA.Seconds())
-				}
-				fmt.Fprintln(c.Stderr, line)
 			}
 		}
 	}()
 	return func() { close(done); <-finished }
+}
+
+func progressLine(job string, s progress.Snapshot) string {
+	line := job
+	if s.Stage != "" {
+		line += ": " + s.Stage
+	}
+	if s.Fraction >= 0 {
+		line += fmt.Sprintf(" %3.0f%%", 100*s.Fraction)
+	}
+	if s.Detail != "" {
+		line += " " + s.Detail
+	}
+	line += fmt.Sprintf(" (%.0f s", s.Elapsed.Seconds())
+	if s.ETA >= 0 {
+		line += fmt.Sprintf(", about %.0f s left", s.ETA.Seconds())
+	}
+	return line + ")"
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
 // emit prints one result: as one line of JSON with --json, else through text.

@@ -11,6 +11,7 @@ import (
 	"gonum.org/v1/plot/vg"
 
 	"embedscope/app/workspace"
+	"embedscope/ml/progress"
 	"embedscope/views/figures"
 )
 
@@ -52,6 +53,23 @@ var figureRegistry = map[string]namedFigure{
 		w, h := figures.GridSize(n, 6, 12)
 		return p, w, h, err
 	}},
+	"near-duplicates": {"gallery of the closest near-duplicate pairs within RMS 2 grey levels (Data panel)", func(c *Context, ws *workspace.Workspace) (*plot.Plot, vg.Length, vg.Length, error) {
+		t := progress.New()
+		stop := c.reportProgress("near duplicates", t)
+		nd, err := ws.FindNearDuplicates(c.Ctx, workspace.DefaultNearRMS, t)
+		stop()
+		if err != nil {
+			return nil, 0, 0, err
+		}
+		pairs := make([]figures.NearPair, len(nd.Pairs))
+		for i, p := range nd.Pairs {
+			pairs[i] = figures.NearPair(p)
+		}
+		p, err := figures.NearDuplicatePairs(ws.Data(), pairs, nd.MaxRMS, 12)
+		n := min(max(len(pairs), 1), 12)
+		w, h := figures.GridSize(n, 2, 40)
+		return p, w, h, err
+	}},
 }
 
 func figureNames() string {
@@ -71,6 +89,7 @@ func runExportFigure(c *Context, args []string) error {
 	out := fs.String("out", "", "output file; the extension chooses PNG, SVG or PDF")
 	width := fs.Float64("width", 0, "width in inches (default: the figure's own)")
 	height := fs.Float64("height", 0, "height in inches (default: the figure's own)")
+	fs.IntVar(&c.Components, "components", 32, "PCA components (pca-* figures)")
 	if err := parse(c, fs, args); err != nil {
 		return err
 	}

@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"io"
 	"text/tabwriter"
+	"time"
 
 	"embedscope/app/workspace"
+	"embedscope/ml/progress"
 )
 
 func init() {
@@ -25,6 +27,7 @@ type InfoResult struct {
 	Test       int         `json:"test"`
 	Classes    []ClassInfo `json:"classes"`
 	Duplicates DupInfo     `json:"duplicates"`
+	Near       *NearInfo   `json:"near_duplicates,omitempty"`
 	Warnings   []string    `json:"warnings,omitempty"`
 }
 
@@ -34,6 +37,15 @@ type ClassInfo struct {
 	Train      int    `json:"train"`
 	Validation int    `json:"validation"`
 	Test       int    `json:"test"`
+}
+
+// NearInfo counts near duplicates (see workspace.NearDuplicates).
+type NearInfo struct {
+	MaxRMS      float64 `json:"max_rms"`
+	WithinTrain int     `json:"within_train"`
+	WithinTest  int     `json:"within_test"`
+	Between     int     `json:"between"`
+	Seconds     float64 `json:"seconds"`
 }
 
 // DupInfo counts exact duplicates (see dataset.Duplicates).
@@ -48,6 +60,7 @@ func runInfo(c *Context, args []string) error {
 	var d dataFlags
 	fs := newFlagSet(c, "info", "info [--data D] [--json]")
 	d.add(fs)
+	near := fs.Float64("near", -1, "also count near duplicates: nearest other image within this RMS pixel difference (grey levels; e.g. 2)")
 	if err := parse(c, fs, args); err != nil {
 		return err
 	}
@@ -58,6 +71,17 @@ func runInfo(c *Context, args []string) error {
 	res, err := Info(ws)
 	if err != nil {
 		return err
+	}
+	if *near >= 0 {
+		t := progress.New()
+		stop := c.reportProgress("near duplicates", t)
+		start := time.Now()
+		nd, err := ws.FindNearDuplicates(c.Ctx, *near, t)
+		stop()
+		if err != nil {
+			return err
+		}
+		res.Near = &NearInfo{MaxRMS: nd.MaxRMS, WithinTrain: nd.WithinTrain, WithinTest: nd.WithinTest, Between: nd.Between, Seconds: time.Since(start).Seconds()}
 	}
 	return c.emit(res, func(w io.Writer) { res.writeText(w) })
 }
@@ -106,6 +130,10 @@ func (r InfoResult) writeText(w io.Writer) {
 	tw.Flush()
 	fmt.Fprintf(w, "\nexact duplicates: %d within train, %d within test, %d shared (%d groups)\n",
 		r.Duplicates.WithinTrain, r.Duplicates.WithinTest, r.Duplicates.Between, r.Duplicates.Groups)
+	if n := r.Near; n != nil {
+		fmt.Fprintf(w, "near duplicates (nearest other image within RMS %.3g grey levels): %d in train, %d in test, %d test images near a training image (%.1f s)\n",
+			n.MaxRMS, n.WithinTrain, n.WithinTest, n.Between, n.Seconds)
+	}
 	for _, warn := range r.Warnings {
 		fmt.Fprintln(w, "warning:", warn)
 	}

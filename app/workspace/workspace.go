@@ -23,8 +23,10 @@ type Workspace struct {
 
 	features map[string]Features // cache, keyed by split name, for the current generation
 	dups     *dataset.Duplicates
+	spaces   map[string]*Space // feature spaces computed for the current generation
 
-	listeners []func()
+	listeners      []func()
+	spaceListeners []func()
 }
 
 // Features are the scaled features of one split.
@@ -99,6 +101,7 @@ func (w *Workspace) SetScaling(s dataset.Scaling) {
 	w.scaling = s
 	w.generation++
 	w.features = nil
+	w.spaces = nil
 	w.mu.Unlock()
 	w.notify()
 }
@@ -108,6 +111,7 @@ func (w *Workspace) reset() {
 	w.generation++
 	w.features = nil
 	w.dups = nil
+	w.spaces = nil
 }
 
 // Data returns the current data set (nil when none is open).

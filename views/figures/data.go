@@ -78,7 +78,7 @@ func DuplicateGroups(ds *dataset.Dataset, dups dataset.Duplicates, maxGroups int
 	if !ds.IsImage() {
 		return nil, fmt.Errorf("%s holds no images", ds.Name)
 	}
-	title := fmt.Sprintf("Exact duplicates — %s: %d within train, %d within test, %d shared",
+	title := fmt.Sprintf("Exact duplicates — %s\n%d within train, %d within test, %d shared",
 		ds.Name, dups.WithinTrain, dups.WithinTest, dups.Between)
 	var rows [][]Tile
 	var labels []string
@@ -101,6 +101,51 @@ func DuplicateGroups(ds *dataset.Dataset, dups dataset.Duplicates, maxGroups int
 			label = ds.Classes[ds.Test.Labels[g.Test[0]]]
 		}
 		rows = append(rows, row)
+		labels = append(labels, label)
+	}
+	if len(rows) == 0 {
+		return ImageGrid(title, nil, nil), nil
+	}
+	return ImageGrid(title, rows, labels), nil
+}
+
+// NearPair is one near-duplicate pair to show: two rows, each from the
+// training ("train") or test ("test") part, and their RMS difference.
+type NearPair struct {
+	APart, BPart string
+	A, B         int
+	RMS          float64
+}
+
+// NearDuplicatePairs shows up to maxPairs near-duplicate pairs, closest
+// first, one pair per row, captioned with split, index and RMS difference.
+func NearDuplicatePairs(ds *dataset.Dataset, pairs []NearPair, maxRMS float64, maxPairs int) (*plot.Plot, error) {
+	if !ds.IsImage() {
+		return nil, fmt.Errorf("%s holds no images", ds.Name)
+	}
+	title := fmt.Sprintf("Near duplicates — %s\n%d pairs within an RMS difference of %.3g grey levels", ds.Name, len(pairs), maxRMS)
+	part := func(name string) *dataset.Part {
+		if name == "test" {
+			return &ds.Test
+		}
+		return &ds.Train
+	}
+	var rows [][]Tile
+	var labels []string
+	for _, p := range pairs {
+		if len(rows) == maxPairs {
+			break
+		}
+		pa, pb := part(p.APart), part(p.BPart)
+		rows = append(rows, []Tile{
+			{Image: ds.Image(pa, p.A), Caption: fmt.Sprintf("%s #%d", p.APart, p.A)},
+			{Image: ds.Image(pb, p.B), Caption: fmt.Sprintf("%s #%d", p.BPart, p.B)},
+		})
+		la, lb := ds.Classes[pa.Labels[p.A]], ds.Classes[pb.Labels[p.B]]
+		label := fmt.Sprintf("%s · RMS %.2f", la, p.RMS)
+		if la != lb {
+			label = fmt.Sprintf("%s / %s · RMS %.2f", la, lb, p.RMS)
+		}
 		labels = append(labels, label)
 	}
 	if len(rows) == 0 {

@@ -113,6 +113,6 @@ func upscale(src *image.Gray) image.Image {
 func GridSize(rows, cols, labelChars int) (w, h vg.Length) {
 	tile := 0.85 * vg.Inch
 	w = vg.Length(cols)*tile + vg.Length(labelChars)*7*vg.Length(1) + 0.4*vg.Inch
-	h = vg.Length(rows)*tile*1.25 + 0.8*vg.Inch
-	return w, h
+	h = vg.Length(rows)*tile*1.25 + 0.9*vg.Inch
+	return max(w, 6.5*vg.Inch), max(h, 2.5*vg.Inch)
 }

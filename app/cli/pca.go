@@ -1,0 +1,109 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"gonum.org/v1/gonum/blas/blas32"
+
+	"embedscope/app/workspace"
+	"embedscope/ml/pca"
+	"embedscope/ml/progress"
+)
+
+func init() {
+	register(command{Name: "pca", Summary: "fit PCA: explained variance and timing", Run: runPCA})
+}
+
+// PCAResult is what `embedscope pca --json` prints.
+type PCAResult struct {
+	Data                   string         `json:"data"`
+	Scaling                string         `json:"scaling"`
+	Components             int            `json:"components"`
+	Solver                 string         `json:"solver"`
+	Samples                int            `json:"samples"`
+	Features               int            `json:"features"`
+	FitSeconds             float64        `json:"fit_seconds"`
+	ExplainedVarianceRatio []float64      `json:"explained_variance_ratio"`
+	Cumulative             []float64      `json:"cumulative"`
+	ComponentsFor          map[string]int `json:"components_for,omitempty"` // "0.80" → components needed
+}
+
+func parseSolver(name string) (pca.Solver, error) {
+	for _, s := range []pca.Solver{pca.Auto, pca.Full, pca.Randomized} {
+		if strings.EqualFold(name, s.String()) {
+			return s, nil
+		}
+	}
+	return 0, fmt.Errorf("unknown PCA solver %q: use auto, full or randomized", name)
+}
+
+func runPCA(c *Context, args []string) error {
+	var d dataFlags
+	fs := newFlagSet(c, "pca", "pca [--data D] [--components N] [--scaling S] [--solver auto|full|randomized] [--json]")
+	d.add(fs)
+	k := fs.Int("components", 32, "number of components")
+	solverName := fs.String("solver", "auto", "eigen solver: auto, full (whole spectrum) or randomized")
+	if err := parse(c, fs, args); err != nil {
+		return err
+	}
+	solver, err := parseSolver(*solverName)
+	if err != nil {
+		return err
+	}
+	ws, err := d.open(c)
+	if err != nil {
+		return err
+	}
+	train, _, _, err := ws.Features(c.Ctx)
+	if err != nil {
+		return err
+	}
+	model, secs, err := fitPCA(c, train.X, *k, solver)
+	if err != nil {
+		return err
+	}
+	res := pcaResult(ws, model, secs)
+	return c.emit(res, func(w io.Writer) { res.writeText(w) })
+}
+
+// fitPCA fits PCA with progress on stderr and the whole spectrum, timing it.
+func fitPCA(c *Context, X blas32.General, k int, solver pca.Solver) (*pca.Model, float64, error) {
+	t := progress.New()
+	stop := c.reportProgress("PCA", t)
+	defer stop()
+	start := time.Now()
+	m, err := pca.PCA{Components: k, Solver: solver, Spectrum: true, Progress: t}.Fit(c.Ctx, X)
+	return m, time.Since(start).Seconds(), err
+}
+
+func pcaResult(ws *workspace.Workspace, m *pca.Model, secs float64) PCAResult {
+	r := PCAResult{
+		Data: ws.Data().Name, Scaling: ws.Scaling().String(), Components: m.K(), Solver: m.Solver.String(),
+		Samples: m.NSamples, Features: m.Dim, FitSeconds: secs,
+		ExplainedVarianceRatio: m.ExplainedVarianceRatio, Cumulative: m.Cumulative(),
+	}
+	if m.Spectrum != nil {
+		r.ComponentsFor = map[string]int{}
+		for _, f := range []float64{0.8, 0.9, 0.95, 0.99} {
+			r.ComponentsFor[fmt.Sprintf("%.2f", f)] = m.ComponentsFor(f)
+		}
+	}
+	return r
+}
+
+func (r PCAResult) writeText(w io.Writer) {
+	fmt.Fprintf(w, "PCA of %s (%s scaling): %d samples × %d features, %d components, %s solver, %.2f s\n",
+		r.Data, r.Scaling, r.Samples, r.Features, r.Components, r.Solver, r.FitSeconds)
+	for _, k := range []int{1, 2, 5, 10, 20, 32, 50, 100, 200} {
+		if k <= len(r.Cumulative) {
+			fmt.Fprintf(w, "  %3d components: %.4f of the variance\n", k, r.Cumulative[k-1])
+		}
+	}
+	if r.ComponentsFor != nil {
+		fmt.Fprintf(w, "  components needed for 80/90/95/99 %%: %d/%d/%d/%d\n",
+			r.ComponentsFor["0.80"], r.ComponentsFor["0.90"], r.ComponentsFor["0.95"], r.ComponentsFor["0.99"])
+	}
+}

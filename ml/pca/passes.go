@@ -1,0 +1,120 @@
+package pca
+
+import (
+	"context"
+	"math"
+
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas64"
+	"gonum.org/v1/gonum/mat"
+
+	"embedscope/ml/linalg"
+	"embedscope/ml/progress"
+
+	"gonum.org/v1/gonum/blas/blas32"
+)
+
+// blockRows is the number of rows converted to float64 and centred at a time
+// in the passes over the data (2048×784 float64 = 12.8 MB).
+const blockRows = 2048
+
+// centreBlock writes rows [lo, hi) of X, minus mean, into the float64 matrix z
+// (hi−lo rows) and returns it.
+func centreBlock(z []float64, X blas32.General, mean []float64, lo, hi int) blas64.General {
+	d := X.Cols
+	for i := lo; i < hi; i++ {
+		src := X.Data[i*X.Stride : i*X.Stride+d]
+		dst := z[(i-lo)*d : (i-lo+1)*d]
+		for j, v := range src {
+			dst[j] = float64(v) - mean[j]
+		}
+	}
+	return blas64.General{Rows: hi - lo, Cols: d, Stride: d, Data: z[:(hi-lo)*d]}
+}
+
+// scatter returns the scatter matrix Σᵢ (xᵢ−μ)(xᵢ−μ)ᵀ of the rows of X in
+// float64 (the upper triangle is set), accumulated over blocks of centred
+// rows. With a native BLAS it uses Dsyrk (half the work); gonum's pure-Go
+// Dsyrk is slower than its Dgemm, so the pure-Go build uses Dgemm.
+func scatter(ctx context.Context, X blas32.General, mean []float64, tr *progress.Tracker) (*mat.SymDense, error) {
+	n, d := X.Rows, X.Cols
+	c := make([]float64, d*d)
+	z := make([]float64, min(blockRows, n)*d)
+	cs := blas64.Symmetric{N: d, Stride: d, Uplo: blas.Upper, Data: c}
+	cg := blas64.General{Rows: d, Cols: d, Stride: d, Data: c}
+	for lo := 0; lo < n; lo += blockRows {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		hi := min(lo+blockRows, n)
+		zb := centreBlock(z, X, mean, lo, hi)
+		if linalg.Native {
+			blas64.Syrk(blas.Trans, 1, zb, 1, cs)
+		} else {
+			blas64.Gemm(blas.Trans, blas.NoTrans, 1, zb, zb, 1, cg)
+		}
+		tr.Add(float64(hi - lo))
+	}
+	return mat.NewSymDense(d, c), nil
+}
+
+// flipByScores applies sklearn 1.2.1's svd_flip(U, Vt) to the rows of comps:
+// for each component the training row with the largest |score| (the first
+// such row) gets a positive score. Scores are computed in float64 in blocks.
+func flipByScores(ctx context.Context, X blas32.General, mean []float64, comps *mat.Dense, tr *progress.Tracker) error {
+	n, d := X.Rows, X.Cols
+	k, _ := comps.Dims()
+	v := comps.RawMatrix()
+	z := make([]float64, min(blockRows, n)*d)
+	s := make([]float64, min(blockRows, n)*k)
+	best := make([]float64, k) // largest |score| so far
+	sign := make([]float64, k) // sign of that score; 0 while all scores are 0
+	for lo := 0; lo < n; lo += blockRows {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		hi := min(lo+blockRows, n)
+		zb := centreBlock(z, X, mean, lo, hi)
+		sb := blas64.General{Rows: hi - lo, Cols: k, Stride: k, Data: s[:(hi-lo)*k]}
+		blas64.Gemm(blas.NoTrans, blas.Trans, 1, zb, v, 0, sb)
+		for i := 0; i < hi-lo; i++ {
+			row := sb.Data[i*k : (i+1)*k]
+			for j, x := range row {
+				if a := math.Abs(x); a > best[j] {
+					best[j] = a
+					sign[j] = math.Copysign(1, x)
+				}
+			}
+		}
+		tr.Add(float64(hi - lo))
+	}
+	for j := 0; j < k; j++ {
+		if sign[j] < 0 {
+			row := v.Data[j*v.Stride : j*v.Stride+d]
+			for i := range row {
+				row[i] = -row[i]
+			}
+		}
+	}
+	return nil
+}
+
+// flipByLoadings makes the largest-magnitude entry (the first among equals)
+// of each row of comps positive.
+func flipByLoadings(comps *mat.Dense) {
+	v := comps.RawMatrix()
+	for j := 0; j < v.Rows; j++ {
+		row := v.Data[j*v.Stride : j*v.Stride+v.Cols]
+		best, at := -1.0, 0
+		for i, x := range row {
+			if a := math.Abs(x); a > best {
+				best, at = a, i
+			}
+		}
+		if row[at] < 0 {
+			for i := range row {
+				row[i] = -row[i]
+			}
+		}
+	}
+}

@@ -1,0 +1,161 @@
+package views
+
+import (
+	"image"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"embedscope/views/figures"
+)
+
+// Thumb is one image of a ThumbStrip.
+type Thumb struct {
+	// Image is shown crisp (pixels replicated); an *image.Gray is shown
+	// ink-on-paper, dark on white, like the figures' galleries.
+	Image   image.Image
+	Caption string // e.g. "Trouser · d=3.21"
+	Index   int    // passed to OnTap, e.g. the row the image shows
+}
+
+// ThumbSize is the side of a thumbnail in a ThumbStrip.
+const ThumbSize = 84
+
+// ThumbStrip shows a row of thumbnails with captions, e.g. the nearest
+// neighbours of a clicked point; it scrolls sideways when they do not fit.
+// Tapping a thumbnail calls OnTap with its Index.
+type ThumbStrip struct {
+	widget.BaseWidget
+
+	OnTap func(index int)
+
+	items  []Thumb
+	cells  *fyne.Container
+	scroll *container.Scroll
+	empty  *widget.Label
+}
+
+// NewThumbStrip returns an empty strip.
+func NewThumbStrip() *ThumbStrip {
+	t := &ThumbStrip{cells: container.NewHBox(), empty: widget.NewLabel("")}
+	t.empty.Importance = widget.LowImportance
+	t.scroll = container.NewHScroll(t.cells)
+	t.ExtendBaseWidget(t)
+	return t
+}
+
+// SetEmptyText sets the line shown while the strip holds no thumbnails.
+func (t *ThumbStrip) SetEmptyText(s string) { t.empty.SetText(s) }
+
+// SetItems replaces the thumbnails (nil clears the strip).
+func (t *ThumbStrip) SetItems(items []Thumb) {
+	t.items = append([]Thumb(nil), items...)
+	cells := make([]fyne.CanvasObject, len(items))
+	for k, it := range t.items {
+		cells[k] = newThumbCell(t, it)
+	}
+	t.cells.Objects = cells
+	t.cells.Refresh()
+	t.scroll.Offset = fyne.Position{}
+	t.scroll.Refresh()
+	t.empty.Hidden = len(items) > 0
+	t.empty.Refresh()
+}
+
+// Items returns the thumbnails shown.
+func (t *ThumbStrip) Items() []Thumb { return append([]Thumb(nil), t.items...) }
+
+// CreateRenderer implements fyne.Widget.
+func (t *ThumbStrip) CreateRenderer() fyne.WidgetRenderer {
+	return widget.NewSimpleRenderer(container.NewStack(t.scroll, container.NewCenter(t.empty)))
+}
+
+// MinSize is one thumbnail, so that the strip keeps its height when empty.
+func (t *ThumbStrip) MinSize() fyne.Size {
+	return newThumbCell(t, Thumb{}).MinSize().AddWidthHeight(0, theme.Padding())
+}
+
+// thumbCell is one thumbnail with its caption; it highlights on hover.
+type thumbCell struct {
+	widget.BaseWidget
+	strip   *ThumbStrip
+	item    Thumb
+	bg      *canvas.Rectangle
+	img     *canvas.Image
+	caption *widget.Label
+}
+
+func newThumbCell(s *ThumbStrip, it Thumb) *thumbCell {
+	c := &thumbCell{strip: s, item: it, bg: canvas.NewRectangle(nil)}
+	c.bg.CornerRadius = theme.InputRadiusSize()
+	img := it.Image
+	if img == nil {
+		img = image.NewNRGBA(image.Rect(0, 0, 1, 1)) // transparent: keeps the captions aligned
+	}
+	c.img = canvas.NewImageFromImage(paperImage(img))
+	c.img.ScaleMode = canvas.ImageScalePixels
+	c.img.FillMode = canvas.ImageFillContain
+	c.img.SetMinSize(fyne.NewSquareSize(ThumbSize))
+	c.caption = widget.NewLabel(it.Caption)
+	c.caption.Alignment = fyne.TextAlignCenter
+	c.caption.Truncation = fyne.TextTruncateEllipsis
+	c.caption.SizeName = theme.SizeNameCaptionText
+	c.ExtendBaseWidget(c)
+	return c
+}
+
+func (c *thumbCell) CreateRenderer() fyne.WidgetRenderer {
+	body := container.NewVBox(container.NewCenter(c.img), c.caption)
+	return widget.NewSimpleRenderer(container.NewStack(c.bg, container.NewPadded(body)))
+}
+
+func (c *thumbCell) MinSize() fyne.Size {
+	p := theme.Padding()
+	return fyne.NewSize(ThumbSize+8*p, ThumbSize+c.caption.MinSize().Height+3*p)
+}
+
+// Tapped calls the strip's OnTap with the thumbnail's index.
+func (c *thumbCell) Tapped(*fyne.PointEvent) {
+	if f := c.strip.OnTap; f != nil {
+		f(c.item.Index)
+	}
+}
+
+// Cursor shows that the thumbnail can be clicked.
+func (c *thumbCell) Cursor() desktop.Cursor { return desktop.PointerCursor }
+
+func (c *thumbCell) MouseIn(*desktop.MouseEvent) {
+	c.bg.FillColor = theme.ColorForWidget(theme.ColorNameHover, c)
+	c.bg.Refresh()
+}
+
+func (c *thumbCell) MouseMoved(*desktop.MouseEvent) {}
+
+func (c *thumbCell) MouseOut() {
+	c.bg.FillColor = nil
+	c.bg.Refresh()
+}
+
+// paperImage returns img ready to show: a greyscale image (0 = background)
+// becomes dark ink on white paper, as figures.InkOnPaper does for the
+// galleries; other images are returned as they are.
+func paperImage(img image.Image) image.Image {
+	g, ok := img.(*image.Gray)
+	if !ok {
+		return img
+	}
+	b := g.Bounds()
+	out := image.NewGray(b)
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		src := g.Pix[g.PixOffset(b.Min.X, y):]
+		dst := out.Pix[out.PixOffset(b.Min.X, y):]
+		for x := range b.Dx() {
+			dst[x] = figures.InkOnPaper(src[x])
+		}
+	}
+	return out
+}
