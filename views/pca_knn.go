@@ -139,4 +139,3 @@ func perClassTable(classes []string, scores []knnScore) string {
 	tw.Flush()
 	return b.String()
 }
-
