@@ -27,8 +27,9 @@ type PCAResult struct {
 	Features               int            `json:"features"`
 	FitSeconds             float64        `json:"fit_seconds"`
 	ExplainedVarianceRatio []float64      `json:"explained_variance_ratio"`
-	Cumulative             []float64      `json:"cumulative"`
-	ComponentsFor          map[string]int `json:"components_for,omitempty"` // "0.80" → components needed
+	Cumulative             []float64      `json:"cumulative"`                    // of the kept components
+	SpectrumCumulative     []float64      `json:"spectrum_cumulative,omitempty"` // of all components, when known
+	ComponentsFor          map[string]int `json:"components_for,omitempty"`      // "0.80" → components needed
 }
 
 func parseSolver(name string) (pca.Solver, error) {
@@ -83,9 +84,10 @@ func pcaResult(ws *workspace.Workspace, m *pca.Model, secs float64) PCAResult {
 	r := PCAResult{
 		Data: ws.Data().Name, Scaling: ws.Scaling().String(), Components: m.K(), Solver: m.Solver.String(),
 		Samples: m.NSamples, Features: m.Dim, FitSeconds: secs,
-		ExplainedVarianceRatio: m.ExplainedVarianceRatio, Cumulative: m.Cumulative(),
+		ExplainedVarianceRatio: m.ExplainedVarianceRatio, Cumulative: m.Cumulative()[:m.K()],
 	}
 	if m.Spectrum != nil {
+		r.SpectrumCumulative = m.Cumulative()
 		r.ComponentsFor = map[string]int{}
 		for _, f := range []float64{0.8, 0.9, 0.95, 0.99} {
 			r.ComponentsFor[fmt.Sprintf("%.2f", f)] = m.ComponentsFor(f)
@@ -97,9 +99,13 @@ func pcaResult(ws *workspace.Workspace, m *pca.Model, secs float64) PCAResult {
 func (r PCAResult) writeText(w io.Writer) {
 	fmt.Fprintf(w, "PCA of %s (%s scaling): %d samples × %d features, %d components, %s solver, %.2f s\n",
 		r.Data, r.Scaling, r.Samples, r.Features, r.Components, r.Solver, r.FitSeconds)
+	cum := r.SpectrumCumulative
+	if cum == nil {
+		cum = r.Cumulative
+	}
 	for _, k := range []int{1, 2, 5, 10, 20, 32, 50, 100, 200} {
-		if k <= len(r.Cumulative) {
-			fmt.Fprintf(w, "  %3d components: %.4f of the variance\n", k, r.Cumulative[k-1])
+		if k <= len(cum) {
+			fmt.Fprintf(w, "  %3d components: %.4f of the variance\n", k, cum[k-1])
 		}
 	}
 	if r.ComponentsFor != nil {

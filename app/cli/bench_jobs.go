@@ -1,0 +1,69 @@
+package cli
+
+import (
+	"math"
+	"time"
+
+	"gonum.org/v1/gonum/blas/blas32"
+
+	"embedscope/app/workspace"
+	"embedscope/ml/knn"
+	"embedscope/ml/metrics"
+	"embedscope/ml/pca"
+)
+
+// The PCA and kNN jobs, as the PCA panel runs them: features /255 (or the
+// --scaling given), PCA fitted on the 60,000 training rows, kNN predicting
+// the 10,000 test rows.
+func init() {
+	benchJobs = append(benchJobs,
+		benchJob{Name: "pca32_fit", Label: "PCA(32) fit", Sklearn: true, Run: benchPCAFit},
+		benchJob{Name: "pca32_knn5", Label: "PCA(32) + kNN(5)", Sklearn: true, Run: benchPCAKNN},
+		benchJob{Name: "knn5_pixels", Label: "kNN(5) on pixels", Sklearn: true, Run: benchKNNPixels},
+	)
+}
+
+func benchPCAFit(c *Context, ws *workspace.Workspace) (float64, float64, error) {
+	train, _, _, err := ws.Features(c.Ctx)
+	if err != nil {
+		return 0, 0, err
+	}
+	start := time.Now()
+	_, err = pca.PCA{Components: 32}.Fit(c.Ctx, train.X)
+	return time.Since(start).Seconds(), math.NaN(), err
+}
+
+func benchPCAKNN(c *Context, ws *workspace.Workspace) (float64, float64, error) {
+	train, _, test, err := ws.Features(c.Ctx)
+	if err != nil {
+		return 0, 0, err
+	}
+	start := time.Now()
+	m, err := pca.PCA{Components: 32}.Fit(c.Ctx, train.X)
+	if err != nil {
+		return 0, 0, err
+	}
+	a := m.Transform(train.X, blas32.General{})
+	b := m.Transform(test.X, blas32.General{})
+	return benchKNN(c, start, a, train.Split.Labels(), b, test.Split.Labels())
+}
+
+func benchKNNPixels(c *Context, ws *workspace.Workspace) (float64, float64, error) {
+	train, _, test, err := ws.Features(c.Ctx)
+	if err != nil {
+		return 0, 0, err
+	}
+	return benchKNN(c, time.Now(), train.X, train.Split.Labels(), test.X, test.Split.Labels())
+}
+
+func benchKNN(c *Context, start time.Time, a blas32.General, ya []int, b blas32.General, yb []int) (float64, float64, error) {
+	cl := &knn.Classifier{K: 5}
+	if err := cl.Fit(a, ya); err != nil {
+		return 0, 0, err
+	}
+	pred, err := cl.Predict(c.Ctx, b)
+	if err != nil {
+		return 0, 0, err
+	}
+	return time.Since(start).Seconds(), metrics.Accuracy(pred, yb), nil
+}

@@ -1,0 +1,106 @@
+#!/usr/bin/env python3
+"""Reference timings and accuracies of scikit-learn on Fashion-MNIST.
+
+Usage: sklearn_bench.py FASHION_MNIST_DIR [--only NAMES] [--scaling div255|pixelstd]
+                        [--solver auto|full|randomized] [--seed N]
+
+FASHION_MNIST_DIR holds the four IDX files (train-images-idx3-ubyte[.gz], ...).
+Features are the pixels /255 (or x/255/(std+0.1) per pixel, population std over
+the 60000 training rows) in float64, prepared before any timing starts. Tasks:
+
+  pca32_fit    PCA(32).fit on the 60000 training rows
+  pca32_knn5   PCA(32).fit, transform train and test, KNeighborsClassifier(5)
+               fit and predict on the 10000 test rows
+  knn5_pixels  KNeighborsClassifier(5) fit and predict on the raw features
+
+PCA uses svd_solver="auto" (randomized for 32 components) with random_state 0
+unless told otherwise. Prints one JSON object on stdout:
+
+  {"sklearn": "1.2.1", "numpy": "...", "cpus": 2, "scaling": "div255",
+   "solver": "auto", "results": {"pca32_fit": {"seconds": 5.1},
+   "pca32_knn5": {"seconds": 9.8, "accuracy": 0.8526}, ...}}
+"""
+import argparse
+import gzip
+import json
+import os
+import sys
+import time
+
+import numpy as np
+import sklearn
+from sklearn.decomposition import PCA
+from sklearn.neighbors import KNeighborsClassifier
+
+TASKS = ("pca32_fit", "pca32_knn5", "knn5_pixels")
+
+
+def read_idx(directory, stem, offset):
+    for name in (stem, stem + ".gz"):
+        path = os.path.join(directory, name)
+        if os.path.exists(path):
+            opener = gzip.open if name.endswith(".gz") else open
+            with opener(path, "rb") as f:
+                return np.frombuffer(f.read(), np.uint8, offset=offset)
+    sys.exit("sklearn_bench: %s[.gz] not found in %s" % (stem, directory))
+
+
+def load(directory):
+    xtr = read_idx(directory, "train-images-idx3-ubyte", 16).reshape(-1, 784)
+    ytr = read_idx(directory, "train-labels-idx1-ubyte", 8).astype(np.int64)
+    xte = read_idx(directory, "t10k-images-idx3-ubyte", 16).reshape(-1, 784)
+    yte = read_idx(directory, "t10k-labels-idx1-ubyte", 8).astype(np.int64)
+    return xtr, ytr, xte, yte
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("dir")
+    ap.add_argument("--only", default=",".join(TASKS), help="comma-separated tasks")
+    ap.add_argument("--scaling", default="div255", choices=("div255", "pixelstd"))
+    ap.add_argument("--solver", default="auto", choices=("auto", "full", "randomized"))
+    ap.add_argument("--seed", type=int, default=0, help="PCA random_state")
+    args = ap.parse_args()
+    tasks = [t for t in args.only.split(",") if t]
+    for t in tasks:
+        if t not in TASKS:
+            sys.exit("sklearn_bench: unknown task %r (known: %s)" % (t, ", ".join(TASKS)))
+
+    xtr, ytr, xte, yte = load(args.dir)
+    a = xtr.astype(np.float64) / 255
+    b = xte.astype(np.float64) / 255
+    if args.scaling == "pixelstd":
+        s = a.std(axis=0) + 0.1  # population std (ddof=0) of x/255 over the training rows
+        a, b = a / s, b / s
+
+    def pca():
+        return PCA(32, svd_solver=args.solver, random_state=args.seed)
+
+    results = {}
+    for t in tasks:
+        start = time.perf_counter()
+        if t == "pca32_fit":
+            pca().fit(a)
+            results[t] = {"seconds": time.perf_counter() - start}
+            continue
+        if t == "pca32_knn5":
+            p = pca().fit(a)
+            pred = KNeighborsClassifier(5).fit(p.transform(a), ytr).predict(p.transform(b))
+        else:
+            pred = KNeighborsClassifier(5).fit(a, ytr).predict(b)
+        seconds = time.perf_counter() - start
+        results[t] = {"seconds": seconds, "accuracy": float((pred == yte).mean())}
+
+    json.dump({
+        "sklearn": sklearn.__version__,
+        "numpy": np.__version__,
+        "cpus": os.cpu_count(),
+        "scaling": args.scaling,
+        "solver": args.solver,
+        "results": results,
+    }, sys.stdout)
+    sys.stdout.write("\n")
+
+
+if __name__ == "__main__":
+    main()
