@@ -9,10 +9,11 @@ import (
 // distances. In top-c mode (capacity > 0) it keeps the c smallest values
 // seen, sorted, and thr is the largest of them once c are held (+Inf
 // before). In threshold mode (capacity 0) it keeps every row whose value is
-// below the fixed thr; push reports when compactAt rows are held, and the
-// caller then keeps only the keep exactly nearest (see Classifier.compact),
-// which bounds memory when many rows tie. Callers test v < thr before
-// calling push, so the common case (a far reference) costs one comparison.
+// below the fixed thr; push reports when max(compactAt, 2·keep) rows are
+// held, and the caller then keeps only the keep exactly nearest (see
+// Classifier.compact), which bounds memory when many rows tie. Callers test
+// v < thr before calling push, so the common case (a far reference) costs
+// one comparison.
 type candidates struct {
 	capacity int
 	keep     int
@@ -21,8 +22,8 @@ type candidates struct {
 	idx      []int32
 }
 
-// compactAt is the number of rows a threshold-mode list holds before it is
-// compacted.
+// compactAt is the least number of rows a threshold-mode list holds before
+// it is compacted.
 const compactAt = 1024
 
 func (c *candidates) resetTop(capacity int) {
@@ -46,7 +47,7 @@ func (c *candidates) push(v float32, j int32) bool {
 	if c.capacity == 0 {
 		c.val = append(c.val, v)
 		c.idx = append(c.idx, j)
-		return len(c.idx) >= compactAt
+		return len(c.idx) >= max(compactAt, 2*c.keep)
 	}
 	n := len(c.val)
 	if n < c.capacity {
