@@ -76,8 +76,6 @@ func newPCAView(env *Env) *pcaView {
 
 	v.xComp = widget.NewSelect(nil, func(string) { v.updateScatter(); v.updateFigures() })
 	v.yComp = widget.NewSelect(nil, func(string) { v.updateScatter(); v.updateFigures() })
-	v.xComp.Disable()
-	v.yComp.Disable()
 	v.bins = entryWith(strconv.Itoa(DefaultDensityBins))
 	v.every = entryWith(strconv.Itoa(DefaultDensityEvery))
 	v.hexGrid = entryWith(strconv.Itoa(DefaultHexGrid))
@@ -198,8 +196,6 @@ func (v *pcaView) dataChanged() {
 		return
 	}
 	v.fit = nil
-	v.xComp.Disable()
-	v.yComp.Disable()
 	v.summary.SetText("The data, split or scaling changed: fitting again.")
 	for _, f := range []*FigureView{v.variance, v.density, v.hexbin} {
 		f.SetMessage("Fit PCA first (left).")
@@ -303,8 +299,6 @@ func (v *pcaView) showFit() {
 		opts[i] = fmt.Sprintf("PC %d", i+1)
 	}
 	v.xComp.Options, v.yComp.Options = opts, opts
-	v.xComp.Enable()
-	v.yComp.Enable()
 	v.xComp.Selected, v.yComp.Selected = opts[0], opts[min(1, len(opts)-1)]
 	v.xComp.Refresh()
 	v.yComp.Refresh()

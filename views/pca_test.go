@@ -61,7 +61,9 @@ func TestPCAPanelFitsShowsAndClassifies(t *testing.T) {
 	env.Window.SetContent(v.content)
 	openEmbedded(t, env) // the panel fits PCA on its own when data arrives
 	waitUntil(t, "the automatic PCA fit", 30*time.Second, func() bool { return env.Workspace.Space("PCA-32") != nil })
-	waitUntil(t, "the panel to show the fit", 5*time.Second, func() bool { return v.fit != nil })
+	waitUntil(t, "the panel to show the fit", 5*time.Second, func() bool {
+		return v.fit != nil && v.variance.Plot() != nil && v.density.Plot() != nil && v.hexbin.Plot() != nil
+	})
 
 	if !strings.Contains(v.summary.Text, "32 components capture") {
 		t.Errorf("summary %q", v.summary.Text)
@@ -90,10 +92,9 @@ func TestPCAPanelFitsShowsAndClassifies(t *testing.T) {
 	// kNN on the projection: accuracy on the validation split.
 	v.k.SetText("5")
 	v.startKNN()
-	waitUntil(t, "the kNN result", 30*time.Second, func() bool { return strings.Contains(v.knnSummary.Text, "accuracy") })
-	if v.perClass.Plot() == nil || !strings.Contains(v.knnTable.Text, "Ankle boot") {
-		t.Errorf("per-class results missing: %q", v.knnTable.Text)
-	}
+	waitUntil(t, "the kNN result", 30*time.Second, func() bool {
+		return strings.Contains(v.knnSummary.Text, "accuracy") && strings.Contains(v.knnTable.Text, "Ankle boot") && v.perClass.Plot() != nil
+	})
 
 	// Bad input: components out of range gives an error, not a fit.
 	before := v.fit
