@@ -43,6 +43,7 @@ type Panel struct {
 var Panels = []Panel{
 	dataPanel,
 	pcaPanel,
+	prototypesPanel,
 }
 
 // PanelByID returns the panel with the given ID.

@@ -37,6 +37,7 @@ type ThumbStrip struct {
 	cells  *fyne.Container
 	scroll *container.Scroll
 	empty  *widget.Label
+	grid   bool // wrap into rows and scroll vertically (NewThumbGrid)
 }
 
 // NewThumbStrip returns an empty strip.
@@ -44,6 +45,17 @@ func NewThumbStrip() *ThumbStrip {
 	t := &ThumbStrip{cells: container.NewHBox(), empty: widget.NewLabel("")}
 	t.empty.Importance = widget.LowImportance
 	t.scroll = container.NewHScroll(t.cells)
+	t.ExtendBaseWidget(t)
+	return t
+}
+
+// NewThumbGrid returns a strip that wraps its thumbnails into rows and
+// scrolls vertically: a gallery. Captions may take two lines.
+func NewThumbGrid() *ThumbStrip {
+	t := &ThumbStrip{empty: widget.NewLabel(""), grid: true}
+	t.empty.Importance = widget.LowImportance
+	t.cells = container.NewGridWrap(newThumbCell(t, Thumb{Caption: "x"}).MinSize())
+	t.scroll = container.NewVScroll(t.cells)
 	t.ExtendBaseWidget(t)
 	return t
 }
@@ -76,7 +88,11 @@ func (t *ThumbStrip) CreateRenderer() fyne.WidgetRenderer {
 
 // MinSize is one thumbnail, so that the strip keeps its height when empty.
 func (t *ThumbStrip) MinSize() fyne.Size {
-	return newThumbCell(t, Thumb{}).MinSize().AddWidthHeight(0, theme.Padding())
+	cell := newThumbCell(t, Thumb{}).MinSize()
+	if t.grid {
+		return fyne.NewSize(cell.Width, cell.Height)
+	}
+	return cell.AddWidthHeight(0, theme.Padding())
 }
 
 // thumbCell is one thumbnail with its caption; it highlights on hover.
@@ -104,6 +120,10 @@ func newThumbCell(s *ThumbStrip, it Thumb) *thumbCell {
 	c.caption.Alignment = fyne.TextAlignCenter
 	c.caption.Truncation = fyne.TextTruncateEllipsis
 	c.caption.SizeName = theme.SizeNameCaptionText
+	if s.grid {
+		c.caption.Truncation = fyne.TextTruncateOff
+		c.caption.Wrapping = fyne.TextWrapWord
+	}
 	c.ExtendBaseWidget(c)
 	return c
 }
@@ -115,6 +135,11 @@ func (c *thumbCell) CreateRenderer() fyne.WidgetRenderer {
 
 func (c *thumbCell) MinSize() fyne.Size {
 	p := theme.Padding()
+	if c.strip.grid {
+		// Room for two lines of caption text.
+		line := fyne.MeasureText("Ag", theme.CaptionTextSize(), fyne.TextStyle{}).Height
+		return fyne.NewSize(ThumbSize+10*p, ThumbSize+2*line+5*p)
+	}
 	return fyne.NewSize(ThumbSize+8*p, ThumbSize+c.caption.MinSize().Height+3*p)
 }
 

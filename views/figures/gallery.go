@@ -57,8 +57,7 @@ func ImageGrid(title string, rows [][]Tile, rowLabels []string) *plot.Plot {
 				continue
 			}
 			x0 := float64(c)
-			img := plotter.NewImage(upscale(t.Image), x0+0.05, y0+0.25, x0+0.95, y0+1.15)
-			p.Add(img)
+			p.Add(&tileImage{img: upscale(t.Image), x0: x0 + 0.05, y0: y0 + 0.25, x1: x0 + 0.95, y1: y0 + 1.15})
 			if t.Caption != "" {
 				hasCaptions = true
 				capXY = append(capXY, plotter.XY{X: x0 + 0.5, Y: y0 + 0.2})
@@ -92,6 +91,25 @@ func ImageGrid(title string, rows [][]Tile, rowLabels []string) *plot.Plot {
 		p.HideY()
 	}
 	return p
+}
+
+// tileImage draws an image inside a cell given in data coordinates,
+// centred and scaled without distortion (plotter.Image would stretch it
+// to the cell's aspect).
+type tileImage struct {
+	img            image.Image
+	x0, y0, x1, y1 float64
+}
+
+func (t *tileImage) Plot(c draw.Canvas, p *plot.Plot) {
+	trX, trY := p.Transforms(&c)
+	ax0, ax1, ay0, ay1 := trX(t.x0), trX(t.x1), trY(t.y0), trY(t.y1)
+	w, h := ax1-ax0, ay1-ay0
+	b := t.img.Bounds()
+	scale := min(w/vg.Length(b.Dx()), h/vg.Length(b.Dy()))
+	iw, ih := scale*vg.Length(b.Dx()), scale*vg.Length(b.Dy())
+	min := vg.Point{X: ax0 + (w-iw)/2, Y: ay0 + (h-ih)/2}
+	c.DrawImage(vg.Rectangle{Min: min, Max: vg.Point{X: min.X + iw, Y: min.Y + ih}}, t.img)
 }
 
 // upscale returns img enlarged tileUpscale times, ink on paper.

@@ -1,0 +1,168 @@
+package workspace
+
+import (
+	"context"
+	"fmt"
+	"image"
+	"math"
+
+	"gonum.org/v1/gonum/blas/blas32"
+
+	"embedscope/ml/dataset"
+	"embedscope/ml/kmeans"
+	"embedscope/ml/metrics"
+	"embedscope/ml/progress"
+	"embedscope/ml/prototype"
+)
+
+// Prototypes is a nearest-prototype classifier fitted on the training
+// split, scored on every split: what the Prototypes panel and the CLI show.
+type Prototypes struct {
+	Generation int
+	Model      *prototype.Model
+	Train      Features
+	Val        Features
+	Test       Features
+	Accuracy   map[string]float64 // by split name, for the non-empty splits
+}
+
+// FitPrototypes computes one prototype per class (its mean image on the
+// training split) and scores all splits. It returns an error naming the
+// class when a class has no training rows.
+func (w *Workspace) FitPrototypes(ctx context.Context, t *progress.Tracker) (*Prototypes, error) {
+	gen := w.Generation()
+	ds := w.Data()
+	if ds == nil {
+		return nil, fmt.Errorf("no data set is open")
+	}
+	t.Stage("class means", 0)
+	train, val, test, err := w.Features(ctx)
+	if err != nil {
+		return nil, err
+	}
+	m, err := prototype.ClassMeans(train.X, train.Split.Labels(), len(ds.Classes))
+	if err != nil {
+		return nil, fmt.Errorf("%w (%s)", err, ds.Name)
+	}
+	p := &Prototypes{Generation: gen, Model: m, Train: train, Val: val, Test: test}
+	return p, p.score(ctx)
+}
+
+// WithSplitClass returns a copy of p in which class c is represented by k
+// k-means centres of its training images (k-means++, nInit restarts).
+func (p *Prototypes) WithSplitClass(ctx context.Context, c, k, nInit int, seed uint64, t *progress.Tracker) (*Prototypes, error) {
+	var rows []int
+	for i, l := range p.Train.Split.Labels() {
+		if l == c {
+			rows = append(rows, i)
+		}
+	}
+	if len(rows) == 0 {
+		return nil, fmt.Errorf("class %d has no training images to split", c)
+	}
+	if k < 1 || k > len(rows) {
+		return nil, fmt.Errorf("cannot split a class of %d training images into %d prototypes: choose k from 1 to %d", len(rows), k, len(rows))
+	}
+	X := p.Train.X
+	sub := blas32.General{Rows: len(rows), Cols: X.Cols, Stride: X.Cols, Data: make([]float32, len(rows)*X.Cols)}
+	for i, r := range rows {
+		copy(sub.Data[i*X.Cols:(i+1)*X.Cols], X.Data[r*X.Stride:r*X.Stride+X.Cols])
+	}
+	km, err := kmeans.KMeans{K: k, NInit: nInit, Seed: seed, Progress: t}.Fit(ctx, sub)
+	if err != nil {
+		return nil, err
+	}
+	m, err := p.Model.WithClassPrototypes(c, km.Centers)
+	if err != nil {
+		return nil, err
+	}
+	q := &Prototypes{Generation: p.Generation, Model: m, Train: p.Train, Val: p.Val, Test: p.Test}
+	return q, q.score(ctx)
+}
+
+func (p *Prototypes) score(ctx context.Context) error {
+	p.Accuracy = map[string]float64{}
+	for _, f := range []Features{p.Train, p.Val, p.Test} {
+		if f.Split.Len() == 0 {
+			continue
+		}
+		pred, err := p.Model.Predict(ctx, f.X)
+		if err != nil {
+			return err
+		}
+		ok := 0
+		for i, q := range pred {
+			if q.Class == f.Split.Label(i) {
+				ok++
+			}
+		}
+		p.Accuracy[f.Split.Name] = float64(ok) / float64(len(pred))
+	}
+	return nil
+}
+
+// Split returns the features of the split with the given name.
+func (p *Prototypes) Split(name string) Features {
+	switch name {
+	case "validation":
+		return p.Val
+	case "test":
+		return p.Test
+	}
+	return p.Train
+}
+
+// Analysis is the nearest-prototype decision on one split with what the
+// error galleries need.
+type Analysis struct {
+	Split     Features
+	Pred      []prototype.Prediction
+	Own       []float64 // mean squared distance to the nearest prototype of the true class
+	Confusion metrics.Confusion
+}
+
+// Analyse classifies the named split and measures each item's distance to
+// its own class.
+func (p *Prototypes) Analyse(ctx context.Context, split string) (*Analysis, error) {
+	f := p.Split(split)
+	D, err := p.Model.MeanSquaredDistances(ctx, f.X)
+	if err != nil {
+		return nil, err
+	}
+	a := &Analysis{Split: f, Pred: make([]prototype.Prediction, D.N), Own: make([]float64, D.N)}
+	pred := make([]int, D.N)
+	for i := 0; i < D.N; i++ {
+		best := 0
+		row := D.Data[i*D.P : (i+1)*D.P]
+		for q, v := range row {
+			if v < row[best] {
+				best = q
+			}
+		}
+		a.Pred[i] = prototype.Prediction{Class: p.Model.Class[best], Dist: row[best], Prototype: best}
+		pred[i] = a.Pred[i].Class
+		_, a.Own[i] = p.Model.Nearest(D, i, f.Split.Label(i), true)
+	}
+	a.Confusion, err = metrics.NewConfusion(pred, f.Split.Labels(), p.Model.Classes)
+	return a, err
+}
+
+// PrototypeImage renders prototype row r as an image of the data set, by
+// undoing the scaling and clamping to 0..255; nil for non-image data.
+func (p *Prototypes) PrototypeImage(ds *dataset.Dataset, r int) *image.Gray {
+	if !ds.IsImage() {
+		return nil
+	}
+	return FeatureImage(ds, p.Train.Scaler, p.Model.Centers.Data[r*p.Model.Centers.Stride:r*p.Model.Centers.Stride+p.Model.Centers.Cols])
+}
+
+// FeatureImage turns a row of scaled features back into an image.
+func FeatureImage(ds *dataset.Dataset, sc *dataset.Scaler, row []float32) *image.Gray {
+	raw := make([]float32, len(row))
+	sc.Inverse(raw, row)
+	img := image.NewGray(image.Rect(0, 0, ds.Width, ds.Height))
+	for j, v := range raw {
+		img.Pix[j] = uint8(math.Round(math.Max(0, math.Min(255, float64(v)))))
+	}
+	return img
+}

@@ -1,0 +1,148 @@
+package views
+
+import (
+	"fmt"
+	"image/color"
+	"math"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"embedscope/views/figures"
+)
+
+// ConfusionGrid is an interactive confusion matrix: one cell per (true,
+// predicted) pair, coloured like figures.ConfusionMatrix, with the class
+// totals in the margins. Clicking a cell calls OnTap(true, predicted).
+type ConfusionGrid struct {
+	widget.BaseWidget
+	OnTap    func(trueClass, predicted int)
+	OnExport func() // called by the Export button
+
+	title  *widget.Label
+	body   *fyne.Container
+	export *widget.Button
+}
+
+// NewConfusionGrid returns an empty grid.
+func NewConfusionGrid() *ConfusionGrid {
+	g := &ConfusionGrid{title: widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), body: container.NewStack()}
+	g.export = widget.NewButtonWithIcon("Export…", theme.DocumentSaveIcon(), func() {
+		if g.OnExport != nil {
+			g.OnExport()
+		}
+	})
+	g.export.Importance = widget.LowImportance
+	g.export.Disable()
+	g.ExtendBaseWidget(g)
+	return g
+}
+
+// SetMatrix shows counts[t][p] for the named classes under a title.
+func (g *ConfusionGrid) SetMatrix(title string, classes []string, counts [][]int) {
+	g.title.SetText(title)
+	n := len(classes)
+	rowTot, colTot := make([]int, n), make([]int, n)
+	for t := range counts {
+		for p, v := range counts[t] {
+			rowTot[t] += v
+			colTot[p] += v
+		}
+	}
+	cells := []fyne.CanvasObject{marginLabel("true ╲ predicted", fyne.TextAlignLeading)}
+	for _, c := range classes {
+		cells = append(cells, marginLabel(c, fyne.TextAlignCenter))
+	}
+	cells = append(cells, marginLabel("total", fyne.TextAlignCenter))
+	for t := 0; t < n; t++ {
+		cells = append(cells, marginLabel(classes[t], fyne.TextAlignTrailing))
+		for p := 0; p < n; p++ {
+			frac := 0.0
+			if rowTot[t] > 0 {
+				frac = float64(counts[t][p]) / float64(rowTot[t])
+			}
+			cells = append(cells, newConfusionCell(g, t, p, counts[t][p], frac))
+		}
+		cells = append(cells, marginLabel(fmt.Sprint(rowTot[t]), fyne.TextAlignCenter))
+	}
+	cells = append(cells, marginLabel("total", fyne.TextAlignTrailing))
+	for p := 0; p < n; p++ {
+		cells = append(cells, marginLabel(fmt.Sprint(colTot[p]), fyne.TextAlignCenter))
+	}
+	total := 0
+	for _, v := range rowTot {
+		total += v
+	}
+	cells = append(cells, marginLabel(fmt.Sprint(total), fyne.TextAlignCenter))
+	g.body.Objects = []fyne.CanvasObject{container.NewGridWithColumns(n+2, cells...)}
+	g.body.Refresh()
+	g.export.Enable()
+}
+
+func marginLabel(text string, align fyne.TextAlign) fyne.CanvasObject {
+	l := widget.NewLabel(text)
+	l.Alignment = align
+	l.Truncation = fyne.TextTruncateEllipsis
+	l.SizeName = theme.SizeNameCaptionText
+	return l
+}
+
+// CreateRenderer implements fyne.Widget.
+func (g *ConfusionGrid) CreateRenderer() fyne.WidgetRenderer {
+	header := container.NewBorder(nil, nil, nil, container.NewHBox(layout.NewSpacer(), g.export), g.title)
+	return widget.NewSimpleRenderer(container.NewBorder(header, nil, nil, nil, g.body))
+}
+
+// confusionCell is one clickable cell of a ConfusionGrid.
+type confusionCell struct {
+	widget.BaseWidget
+	grid       *ConfusionGrid
+	t, p       int
+	bg         *canvas.Rectangle
+	text       *canvas.Text
+	hoverFrame *canvas.Rectangle
+}
+
+func newConfusionCell(g *ConfusionGrid, t, p, count int, frac float64) *confusionCell {
+	c := &confusionCell{grid: g, t: t, p: p}
+	c.bg = canvas.NewRectangle(figures.CellColor(math.Sqrt(frac)))
+	c.text = canvas.NewText(fmt.Sprint(count), color.Black)
+	if frac > 0.5 {
+		c.text.Color = color.White
+	}
+	if t == p {
+		c.text.TextStyle.Bold = true
+	}
+	c.text.Alignment = fyne.TextAlignCenter
+	c.hoverFrame = canvas.NewRectangle(color.Transparent)
+	c.hoverFrame.StrokeColor = theme.Color(theme.ColorNamePrimary)
+	c.hoverFrame.StrokeWidth = 2
+	c.hoverFrame.Hide()
+	c.ExtendBaseWidget(c)
+	return c
+}
+
+func (c *confusionCell) CreateRenderer() fyne.WidgetRenderer {
+	return widget.NewSimpleRenderer(container.NewStack(c.bg, container.NewCenter(c.text), c.hoverFrame))
+}
+
+func (c *confusionCell) MinSize() fyne.Size { return fyne.NewSize(48, 30) }
+
+// Tapped reports the cell to the grid.
+func (c *confusionCell) Tapped(*fyne.PointEvent) {
+	if f := c.grid.OnTap; f != nil {
+		f(c.t, c.p)
+	}
+}
+
+// Cursor shows that the cell can be clicked.
+func (c *confusionCell) Cursor() desktop.Cursor { return desktop.PointerCursor }
+
+func (c *confusionCell) MouseIn(*desktop.MouseEvent) { c.hoverFrame.Show(); c.hoverFrame.Refresh() }
+func (c *confusionCell) MouseMoved(*desktop.MouseEvent) {}
+func (c *confusionCell) MouseOut()                     { c.hoverFrame.Hide(); c.hoverFrame.Refresh() }
