@@ -3,6 +3,7 @@ package views
 import (
 	"context"
 	"fmt"
+	"image"
 	"sort"
 	"strings"
 
@@ -210,11 +211,7 @@ func (v *prototypesView) show(fit *workspace.Prototypes) {
 	}
 	v.accuracy.SetText(fmt.Sprintf("Accuracy of the nearest prototype (%d prototypes): %s.", fit.Model.Centers.Rows, strings.Join(parts, " · ")))
 	v.protos.SetPlot(prototypeFigure(ds, fit))
-	if fit.Model.Centers.Rows == len(ds.Classes) {
-		v.protos.ExportWidth, v.protos.ExportHeight = figures.GridSize(1, len(ds.Classes), 0)
-	} else {
-		v.protos.ExportWidth, v.protos.ExportHeight = figures.GridSize(len(ds.Classes), maxPerClass(fit), 12)
-	}
+	v.protos.ExportWidth, v.protos.ExportHeight = figures.PrototypesSize(len(ds.Classes), fit.Model.Centers.Rows, maxPerClass(fit))
 	v.analyse()
 }
 
@@ -226,24 +223,16 @@ func maxPerClass(fit *workspace.Prototypes) int {
 	return best
 }
 
-// prototypeFigure shows the prototypes: one row of class means, or one
-// row per class once a class has been split.
+// prototypeFigure shows the prototypes (see figures.Prototypes).
 func prototypeFigure(ds *dataset.Dataset, fit *workspace.Prototypes) *plot.Plot {
 	if !ds.IsImage() {
 		return figures.ImageGrid("Class prototypes — "+ds.Name+" holds no images", nil, nil)
 	}
-	if fit.Model.Centers.Rows == len(ds.Classes) {
-		row := make([]figures.Tile, len(ds.Classes))
-		for r, c := range fit.Model.Class {
-			row[c] = figures.Tile{Image: fit.PrototypeImage(ds, r), Caption: ds.Classes[c]}
-		}
-		return figures.ImageGrid("Class prototypes: the mean image of each class — "+ds.Name, [][]figures.Tile{row}, nil)
+	images := make([]*image.Gray, fit.Model.Centers.Rows)
+	for r := range images {
+		images[r] = fit.PrototypeImage(ds, r)
 	}
-	rows := make([][]figures.Tile, len(ds.Classes))
-	for r, c := range fit.Model.Class {
-		rows[c] = append(rows[c], figures.Tile{Image: fit.PrototypeImage(ds, r)})
-	}
-	return figures.ImageGrid("Class prototypes, with k-means centres where a class was split — "+ds.Name, rows, ds.Classes)
+	return figures.Prototypes(ds.Name, ds.Classes, fit.Model.Class, images)
 }
 
 // analyse classifies the chosen split and fills the confusion matrix and

@@ -2,6 +2,7 @@ package figures
 
 import (
 	"fmt"
+	"image"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -58,4 +59,35 @@ func PerClassAccuracy(title string, classes []string, series []Series) (*plot.Pl
 	p.X.Min, p.X.Max = -0.6, float64(len(classes))-0.4
 	p.Y.Tick.Marker = plot.ConstantTicks([]plot.Tick{{Value: 0, Label: "0"}, {Value: 0.25, Label: "0.25"}, {Value: 0.5, Label: "0.5"}, {Value: 0.75, Label: "0.75"}, {Value: 1, Label: "1"}})
 	return p, nil
+}
+
+// Prototypes shows prototype images: one row of class means (one image per
+// class, captioned with its name) or, when some class has several
+// prototypes, one row per class. protoClass[i] is the class of images[i].
+func Prototypes(dataName string, classes []string, protoClass []int, images []*image.Gray) *plot.Plot {
+	perClass := make([][]Tile, len(classes))
+	single := len(images) == len(classes)
+	for i, c := range protoClass {
+		t := Tile{Image: images[i]}
+		if single {
+			t.Caption = classes[c]
+		}
+		perClass[c] = append(perClass[c], t)
+	}
+	if single {
+		row := make([]Tile, 0, len(classes))
+		for _, ts := range perClass {
+			row = append(row, ts...)
+		}
+		return ImageGrid("Class prototypes: the mean image of each class — "+dataName, [][]Tile{row}, nil)
+	}
+	return ImageGrid("Class prototypes, with k-means centres where a class was split — "+dataName, perClass, classes)
+}
+
+// PrototypesSize suggests the export size of Prototypes.
+func PrototypesSize(classes, prototypes int, maxPerClass int) (w, h vg.Length) {
+	if prototypes == classes {
+		return GridSize(1, classes, 0)
+	}
+	return GridSize(classes, maxPerClass, 12)
 }

@@ -1,0 +1,68 @@
+package cli
+
+import (
+	"encoding/json"
+	"path/filepath"
+	"testing"
+)
+
+// TestPrototypesCommand checks the command's invariants on the embedded set
+// (8,000 train / 2,000 validation); the values against scikit-learn's
+// NearestCentroid on the full set are in ml/prototype/fashion_test.go.
+func TestPrototypesCommand(t *testing.T) {
+	code, out, e := run(t, "prototypes", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, e)
+	}
+	var r PrototypesResult
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatal(err)
+	}
+	if r.EvalSplit != "validation" || len(r.Confusion) != 10 {
+		t.Fatalf("result %+v", r)
+	}
+	total, diag := 0, 0
+	for i, row := range r.Confusion {
+		for j, v := range row {
+			total += v
+			if i == j {
+				diag += v
+			}
+		}
+	}
+	if total != 2000 || float64(diag)/2000 != r.Accuracy["validation"] {
+		t.Errorf("confusion sums to %d with %d right; accuracy says %v", total, diag, r.Accuracy["validation"])
+	}
+	if a := r.Accuracy["train"]; a < 0.6 || a > 0.75 {
+		t.Errorf("train accuracy %v, expected near the full set's 0.686", a)
+	}
+}
+
+func TestScalingCommand(t *testing.T) {
+	code, out, e := run(t, "scaling", "--start", "1000", "--ks", "1,5", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, e)
+	}
+	var r ScalingResult
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Points) != 4 || r.Points[3].N != 8000 || r.Slope >= 0 || len(r.SweepAcc) != 2 {
+		t.Errorf("result %+v", r)
+	}
+	if r.Extrapolated >= r.Points[3].Error {
+		t.Errorf("extrapolating to %d images gave %v, not below the error at 8,000 (%v)", r.FullSize, r.Extrapolated, r.Points[3].Error)
+	}
+	if code, _, _ := run(t, "scaling", "--start", "2"); code != 1 {
+		t.Errorf("--start below k: exit %d", code)
+	}
+}
+
+func TestPrototypeFigures(t *testing.T) {
+	dir := t.TempDir()
+	for _, f := range []string{"prototypes", "confusion-matrix"} {
+		if code, _, e := run(t, "export-figure", "--figure", f, "--out", filepath.Join(dir, f+".png")); code != 0 {
+			t.Errorf("%s: %s", f, e)
+		}
+	}
+}
