@@ -143,6 +143,6 @@ func (c *confusionCell) Tapped(*fyne.PointEvent) {
 // Cursor shows that the cell can be clicked.
 func (c *confusionCell) Cursor() desktop.Cursor { return desktop.PointerCursor }
 
-func (c *confusionCell) MouseIn(*desktop.MouseEvent) { c.hoverFrame.Show(); c.hoverFrame.Refresh() }
+func (c *confusionCell) MouseIn(*desktop.MouseEvent)    { c.hoverFrame.Show(); c.hoverFrame.Refresh() }
 func (c *confusionCell) MouseMoved(*desktop.MouseEvent) {}
-func (c *confusionCell) MouseOut()                     { c.hoverFrame.Hide(); c.hoverFrame.Refresh() }
+func (c *confusionCell) MouseOut()                      { c.hoverFrame.Hide(); c.hoverFrame.Refresh() }
