@@ -189,7 +189,11 @@ func (v *pcaView) dataChanged() {
 	if v.fitJob != nil {
 		v.fitJob.Cancel()
 	}
-	if v.env.Workspace.Data() != nil {
+	if ds := v.env.Workspace.Data(); ds != nil {
+		// A table of few features cannot have the default 32 components.
+		if k, err := strconv.Atoi(strings.TrimSpace(v.comps.Text)); err != nil || k > ds.Dim {
+			v.comps.SetText(strconv.Itoa(min(DefaultPCAComponents, ds.Dim)))
+		}
 		defer v.startFit()
 	}
 	if v.fit == nil || v.fit.Generation == v.env.Workspace.Generation() {

@@ -61,7 +61,8 @@ type Context struct {
 	Stderr io.Writer
 	JSON   bool
 
-	Components int // PCA components for the pca-* figures
+	Components    int  // PCA components for the pca-* figures
+	ComponentsSet bool // --components was given
 }
 
 // Main runs the command named by args[0] and returns the exit status.

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"flag"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -93,6 +94,7 @@ func runExportFigure(c *Context, args []string) error {
 	if err := parse(c, fs, args); err != nil {
 		return err
 	}
+	fs.Visit(func(f *flag.Flag) { c.ComponentsSet = c.ComponentsSet || f.Name == "components" })
 	fig, ok := figureRegistry[*name]
 	if !ok {
 		return fmt.Errorf("unknown figure %q: use one of %s", *name, figureNames())

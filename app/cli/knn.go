@@ -158,7 +158,7 @@ func nanToZero(v float64) float64 {
 }
 
 func (r KNNResult) writeText(w io.Writer) {
-	space := "pixels"
+	space := "the scaled features"
 	if r.Features == "pca" {
 		space = fmt.Sprintf("PCA(%d)", r.Components)
 	}

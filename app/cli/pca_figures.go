@@ -33,7 +33,11 @@ func pcaFigure(draw func(p *workspace.PCAProjection, d figures.Projection) *plot
 	return func(c *Context, ws *workspace.Workspace) (*plot.Plot, vg.Length, vg.Length, error) {
 		t := progress.New()
 		stop := c.reportProgress("PCA", t)
-		p, err := ws.FitPCA(c.Ctx, c.Components, pca.Auto, t)
+		k := c.Components
+		if !c.ComponentsSet {
+			k = min(k, ws.Data().Dim) // the default 32 on a table of few features
+		}
+		p, err := ws.FitPCA(c.Ctx, k, pca.Auto, t)
 		stop()
 		if err != nil {
 			return nil, 0, 0, err
