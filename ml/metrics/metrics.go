@@ -1,5 +1,7 @@
 // Package metrics scores predictions against true labels: accuracy,
-// confusion matrix, and per-class precision and recall.
+// confusion matrix and per-class precision and recall for classifiers
+// (metrics.go), and purity, NMI, ARI and Hungarian-matched accuracy for
+// clusterings (cluster.go).
 package metrics
 
 import "fmt"
