@@ -30,10 +30,13 @@ type benchJob struct {
 	Name    string // e.g. "pca32_knn5"; also the sklearn script's task name
 	Label   string // e.g. "PCA(32) + kNN(5)"
 	Sklearn bool   // the sklearn script knows this task
-	// Run does the job on ws and returns its time and, when it classifies,
-	// its accuracy (NaN otherwise). Time excludes loading and scaling, as
-	// the sklearn script's does.
-	Run func(c *Context, ws *workspace.Workspace) (seconds, accuracy float64, err error)
+	// Metric names the quality Run returns ("accuracy", "inertia"); empty
+	// when it returns none.
+	Metric string
+	// Run does the job on ws and returns its time and its quality (NaN
+	// when Metric is empty). Time excludes loading and scaling, as the
+	// sklearn script's does.
+	Run func(c *Context, ws *workspace.Workspace) (seconds, quality float64, err error)
 }
 
 // benchJobs lists the jobs in table order; other files append theirs.
@@ -41,14 +44,15 @@ var benchJobs []benchJob
 
 // BenchRow is one line of `embedscope bench --json`.
 type BenchRow struct {
-	Job             string   `json:"job"`
-	Label           string   `json:"label"`
-	Seconds         float64  `json:"seconds"`
-	Accuracy        *float64 `json:"accuracy,omitempty"`
-	SklearnSeconds  *float64 `json:"sklearn_seconds,omitempty"`
-	SklearnAccuracy *float64 `json:"sklearn_accuracy,omitempty"`
-	Ratio           *float64 `json:"ratio,omitempty"` // ours / sklearn time
-	Error           string   `json:"error,omitempty"`
+	Job            string   `json:"job"`
+	Label          string   `json:"label"`
+	Seconds        float64  `json:"seconds"`
+	Metric         string   `json:"metric,omitempty"` // what Quality measures
+	Quality        *float64 `json:"quality,omitempty"`
+	SklearnSeconds *float64 `json:"sklearn_seconds,omitempty"`
+	SklearnQuality *float64 `json:"sklearn_quality,omitempty"`
+	Ratio          *float64 `json:"ratio,omitempty"` // ours / sklearn time
+	Error          string   `json:"error,omitempty"`
 }
 
 func runBench(c *Context, args []string) error {
@@ -87,7 +91,7 @@ func runBench(c *Context, args []string) error {
 	}
 	var rows []BenchRow
 	for _, j := range jobs {
-		row := BenchRow{Job: j.Name, Label: j.Label}
+		row := BenchRow{Job: j.Name, Label: j.Label, Metric: j.Metric}
 		for r := 0; r < *repeat; r++ {
 			fmt.Fprintf(c.Stderr, "bench: %s (ours, run %d of %d)…\n", j.Label, r+1, *repeat)
 			secs, acc, err := j.Run(c, ws)
@@ -100,7 +104,7 @@ func runBench(c *Context, args []string) error {
 			}
 			if acc == acc {
 				a := acc
-				row.Accuracy = &a
+				row.Quality = &a
 			}
 		}
 		rows = append(rows, row)
@@ -126,7 +130,7 @@ func runBench(c *Context, args []string) error {
 					if r, ok := res.Results[rows[i].Job]; ok {
 						s := r.Seconds
 						rows[i].SklearnSeconds = &s
-						rows[i].SklearnAccuracy = r.Accuracy
+						rows[i].SklearnQuality = r.Quality()
 						if rows[i].Error == "" && s > 0 {
 							ratio := rows[i].Seconds / s
 							rows[i].Ratio = &ratio
@@ -179,11 +183,22 @@ func selectBench(only string) ([]benchJob, error) {
 
 // sklearnResult is what the embedded sklearn_bench.py prints.
 type sklearnResult struct {
-	Sklearn string `json:"sklearn"`
-	Results map[string]struct {
-		Seconds  float64  `json:"seconds"`
-		Accuracy *float64 `json:"accuracy"`
-	} `json:"results"`
+	Sklearn string                 `json:"sklearn"`
+	Results map[string]sklearnTask `json:"results"`
+}
+
+type sklearnTask struct {
+	Seconds  float64  `json:"seconds"`
+	Accuracy *float64 `json:"accuracy"`
+	Inertia  *float64 `json:"inertia"`
+}
+
+// Quality returns the task's accuracy or inertia, whichever it reports.
+func (t sklearnTask) Quality() *float64 {
+	if t.Accuracy != nil {
+		return t.Accuracy
+	}
+	return t.Inertia
 }
 
 // runSklearn runs the embedded Python script on the same data folder.
@@ -221,7 +236,7 @@ func writeBenchTable(w io.Writer, data, skVersion string, rows []BenchRow) {
 	}
 	fmt.Fprintln(w, ")")
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "job\tours (s)\tsklearn (s)\tours/sklearn\tspeed-up\tours acc\tsklearn acc\t")
+	fmt.Fprintln(tw, "job\tours (s)\tsklearn (s)\tours/sklearn\tspeed-up\tmetric\tours\tsklearn\t")
 	num := func(p *float64, f string) string {
 		if p == nil {
 			return "—"
@@ -230,15 +245,23 @@ func writeBenchTable(w io.Writer, data, skVersion string, rows []BenchRow) {
 	}
 	for _, r := range rows {
 		if r.Error != "" {
-			fmt.Fprintf(tw, "%s\terror: %s\t\t\t\t\t\t\n", r.Label, r.Error)
+			fmt.Fprintf(tw, "%s\terror: %s\t\t\t\t\t\t\t\n", r.Label, r.Error)
 			continue
 		}
 		speed := "—"
 		if r.Ratio != nil && *r.Ratio > 0 {
 			speed = fmt.Sprintf("%.1f×", 1 / *r.Ratio)
 		}
-		fmt.Fprintf(tw, "%s\t%.2f\t%s\t%s\t%s\t%s\t%s\t\n", r.Label, r.Seconds, num(r.SklearnSeconds, "%.2f"),
-			num(r.Ratio, "%.2f"), speed, num(r.Accuracy, "%.4f"), num(r.SklearnAccuracy, "%.4f"))
+		f := "%.4f"
+		if r.Metric == "inertia" {
+			f = "%.0f"
+		}
+		metric := r.Metric
+		if metric == "" {
+			metric = "—"
+		}
+		fmt.Fprintf(tw, "%s\t%.2f\t%s\t%s\t%s\t%s\t%s\t%s\t\n", r.Label, r.Seconds, num(r.SklearnSeconds, "%.2f"),
+			num(r.Ratio, "%.2f"), speed, metric, num(r.Quality, f), num(r.SklearnQuality, f))
 	}
 	tw.Flush()
 }

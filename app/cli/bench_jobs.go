@@ -7,6 +7,7 @@ import (
 	"gonum.org/v1/gonum/blas/blas32"
 
 	"embedscope/app/workspace"
+	"embedscope/ml/kmeans"
 	"embedscope/ml/knn"
 	"embedscope/ml/metrics"
 	"embedscope/ml/pca"
@@ -18,8 +19,9 @@ import (
 func init() {
 	benchJobs = append(benchJobs,
 		benchJob{Name: "pca32_fit", Label: "PCA(32) fit", Sklearn: true, Run: benchPCAFit},
-		benchJob{Name: "pca32_knn5", Label: "PCA(32) + kNN(5)", Sklearn: true, Run: benchPCAKNN},
-		benchJob{Name: "knn5_pixels", Label: "kNN(5) on pixels", Sklearn: true, Run: benchKNNPixels},
+		benchJob{Name: "pca32_knn5", Label: "PCA(32) + kNN(5)", Sklearn: true, Metric: "accuracy", Run: benchPCAKNN},
+		benchJob{Name: "knn5_pixels", Label: "kNN(5) on pixels", Sklearn: true, Metric: "accuracy", Run: benchKNNPixels},
+		benchJob{Name: "kmeans10", Label: "k-means k=10 on pixels", Sklearn: true, Metric: "inertia", Run: benchKMeans},
 	)
 }
 
@@ -54,6 +56,21 @@ func benchKNNPixels(c *Context, ws *workspace.Workspace) (float64, float64, erro
 		return 0, 0, err
 	}
 	return benchKNN(c, time.Now(), train.X, train.Split.Labels(), test.X, test.Split.Labels())
+}
+
+// benchKMeans clusters the 60,000 training rows into 10 (k-means++, one
+// restart, seed 0), as sklearn's KMeans(10, n_init=1, random_state=0).
+func benchKMeans(c *Context, ws *workspace.Workspace) (float64, float64, error) {
+	train, _, _, err := ws.Features(c.Ctx)
+	if err != nil {
+		return 0, 0, err
+	}
+	start := time.Now()
+	m, err := kmeans.KMeans{K: 10, NInit: 1, Seed: 0}.Fit(c.Ctx, train.X)
+	if err != nil {
+		return 0, 0, err
+	}
+	return time.Since(start).Seconds(), m.Inertia, nil
 }
 
 func benchKNN(c *Context, start time.Time, a blas32.General, ya []int, b blas32.General, yb []int) (float64, float64, error) {

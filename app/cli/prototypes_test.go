@@ -66,3 +66,23 @@ func TestPrototypeFigures(t *testing.T) {
 		}
 	}
 }
+
+func TestKMeansCommand(t *testing.T) {
+	code, out, e := run(t, "kmeans", "--k", "10", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, e)
+	}
+	var r KMeansResult
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatal(err)
+	}
+	if r.Rows != 8000 || r.Inertia <= 0 || r.PurityWeighted < 0.4 || r.PurityWeighted > r.PurityMean+0.2 || r.NMI < 0.3 || r.ARI <= 0 {
+		t.Errorf("result %+v", r)
+	}
+	if code, _, e := run(t, "kmeans", "--k", "9000"); code != 1 || e == "" {
+		t.Errorf("k above the rows: exit %d", code)
+	}
+	if code, _, _ := run(t, "kmeans", "--features", "ae"); code != 1 {
+		t.Errorf("unknown features: exit %d", code)
+	}
+}

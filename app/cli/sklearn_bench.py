@@ -12,6 +12,7 @@ the 60000 training rows) in float64, prepared before any timing starts. Tasks:
   pca32_knn5   PCA(32).fit, transform train and test, KNeighborsClassifier(5)
                fit and predict on the 10000 test rows
   knn5_pixels  KNeighborsClassifier(5) fit and predict on the raw features
+  kmeans10     KMeans(10, n_init=1, random_state=0).fit on the training rows
 
 PCA uses svd_solver="auto" (randomized for 32 components) with random_state 0
 unless told otherwise. Prints one JSON object on stdout:
@@ -29,10 +30,11 @@ import time
 
 import numpy as np
 import sklearn
+from sklearn.cluster import KMeans
 from sklearn.decomposition import PCA
 from sklearn.neighbors import KNeighborsClassifier
 
-TASKS = ("pca32_fit", "pca32_knn5", "knn5_pixels")
+TASKS = ("pca32_fit", "pca32_knn5", "knn5_pixels", "kmeans10")
 
 
 def read_idx(directory, stem, offset):
@@ -82,6 +84,10 @@ def main():
         if t == "pca32_fit":
             pca().fit(a)
             results[t] = {"seconds": time.perf_counter() - start}
+            continue
+        if t == "kmeans10":
+            km = KMeans(10, n_init=1, random_state=0).fit(a)
+            results[t] = {"seconds": time.perf_counter() - start, "inertia": float(km.inertia_)}
             continue
         if t == "pca32_knn5":
             p = pca().fit(a)
