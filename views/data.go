@@ -42,7 +42,6 @@ type dataView struct {
 	nearTab                         *container.TabItem
 	tabs                            *container.AppTabs
 	examplesTab, dupsTab            *container.TabItem
-	updating                        bool
 }
 
 func newDataView(env *Env) fyne.CanvasObject {
@@ -63,14 +62,7 @@ func newDataView(env *Env) fyne.CanvasObject {
 	v.nearRMS.SetText(strconv.FormatFloat(workspace.DefaultNearRMS, 'g', -1, 64))
 	findNear := widget.NewButton("Find near duplicates", v.findNear)
 
-	v.scaling = widget.NewSelect(dataset.ScalingLabels, func(label string) {
-		if v.updating {
-			return
-		}
-		if s, err := dataset.ParseScaling(label); err == nil {
-			env.Workspace.SetScaling(s)
-		}
-	})
+	v.scaling = newScalingSelect(env)
 	v.valPercent = widget.NewEntry()
 	v.seed = widget.NewEntry()
 	apply := widget.NewButton("Apply split", v.applySplit)
@@ -128,12 +120,9 @@ func (v *dataView) refresh() {
 		return
 	}
 	splits := ws.Splits()
-	v.updating = true
-	v.scaling.SetSelected(ws.Scaling().Label())
 	opts := ws.SplitOptions()
 	v.valPercent.SetText(strconv.FormatFloat(opts.ValFraction*100, 'g', 4, 64))
 	v.seed.SetText(strconv.FormatUint(opts.Seed, 10))
-	v.updating = false
 
 	v.name.SetText(ds.Name)
 	v.source.SetText("Source: " + ds.Source)
@@ -248,6 +237,26 @@ func (v *dataView) applySplit() {
 	if err := v.env.Workspace.SetSplit(dataset.SplitOptions{ValFraction: pct / 100, Seed: seed}); err != nil {
 		v.env.ShowError(err)
 	}
+}
+
+// newScalingSelect is a picker of the workspace's scaling; every panel that
+// shows one stays in step with the others.
+func newScalingSelect(env *Env) *widget.Select {
+	sel := widget.NewSelect(dataset.ScalingLabels, nil)
+	sync := func() {
+		if env.Workspace.Data() != nil {
+			sel.Selected = env.Workspace.Scaling().Label()
+			sel.Refresh()
+		}
+	}
+	sel.OnChanged = func(label string) {
+		if s, err := dataset.ParseScaling(label); err == nil && s != env.Workspace.Scaling() {
+			env.Workspace.SetScaling(s)
+		}
+	}
+	env.Workspace.OnChange(func() { fyne.Do(sync) })
+	sync()
+	return sel
 }
 
 // SizesText describes a data set's sizes in one short paragraph.

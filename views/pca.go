@@ -52,7 +52,8 @@ type pcaView struct {
 	fit     *pcaFit // the fit shown; replaced only when a new fit succeeds
 
 	comps, k, bins, every, hexGrid, hexMin *widget.Entry
-	solver, xComp, yComp, metric, weights  *widget.Select
+	scaling, solver, xComp, yComp          *widget.Select
+	metric, weights                        *widget.Select
 	fitButton, knnButton                   *widget.Button
 	summary, knnSummary, pointInfo         *widget.Label
 	knnTable                               *widget.Label
@@ -68,6 +69,7 @@ type pcaView struct {
 func newPCAView(env *Env) *pcaView {
 	v := &pcaView{env: env}
 	v.comps = entryWith(strconv.Itoa(DefaultPCAComponents))
+	v.scaling = newScalingSelect(env)
 	v.solver = widget.NewSelect([]string{"auto", "full", "randomized"}, nil)
 	v.solver.SetSelected("auto")
 	v.fitButton = widget.NewButton("Fit PCA", v.startFit)
@@ -95,6 +97,7 @@ func newPCAView(env *Env) *pcaView {
 	controls := container.NewVBox(
 		bold("Projection"),
 		widget.NewForm(
+			widget.NewFormItem("Scaling", v.scaling),
 			widget.NewFormItem("Components", v.comps),
 			widget.NewFormItem("Solver", v.solver),
 		),
