@@ -88,6 +88,13 @@ func TestAppOpensEmbeddedDataAndExportsAFigure(t *testing.T) {
 	if b := img.Bounds(); b.Dx() < 500 || b.Dy() < 300 {
 		t.Errorf("exported PNG is %v, too small", b)
 	}
+	// The window fits a 1280×800 screen with every panel built and data shown
+	// (a panel whose content outgrows it pushes the status bar off screen).
+	var minH float32
+	fyne.DoAndWait(func() { minH = u.Window.Content().MinSize().Height })
+	if minH > 760 {
+		t.Errorf("the window needs %v pixels of height, more than a 1280×800 screen gives", minH)
+	}
 	// Exporting to a folder that does not exist fails cleanly.
 	if err := fv.ExportTo(filepath.Join(t.TempDir(), "missing", "x.png")); err == nil {
 		t.Error("export into a missing folder succeeded")

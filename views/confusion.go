@@ -18,7 +18,8 @@ import (
 
 // ConfusionGrid is an interactive confusion matrix: one cell per (true,
 // predicted) pair, coloured like figures.ConfusionMatrix, with the class
-// totals in the margins. Clicking a cell calls OnTap(true, predicted).
+// totals in the margins. Clicking a cell calls OnTap(true, predicted) — or
+// (row, column) for a table set with SetTable.
 type ConfusionGrid struct {
 	widget.BaseWidget
 	OnTap    func(trueClass, predicted int)
@@ -45,33 +46,39 @@ func NewConfusionGrid() *ConfusionGrid {
 
 // SetMatrix shows counts[t][p] for the named classes under a title.
 func (g *ConfusionGrid) SetMatrix(title string, classes []string, counts [][]int) {
+	g.SetTable(title, "true ╲ predicted", classes, classes, counts, true)
+}
+
+// SetTable shows any table of counts (rows × columns, e.g. clusters ×
+// classes) with row and column totals; cells are coloured by their share
+// of the row. OnTap receives (row, column).
+func (g *ConfusionGrid) SetTable(title, corner string, rows, cols []string, counts [][]int, boldDiagonal bool) {
 	g.title.SetText(title)
-	n := len(classes)
-	rowTot, colTot := make([]int, n), make([]int, n)
+	rowTot, colTot := make([]int, len(rows)), make([]int, len(cols))
 	for t := range counts {
 		for p, v := range counts[t] {
 			rowTot[t] += v
 			colTot[p] += v
 		}
 	}
-	cells := []fyne.CanvasObject{marginLabel("true ╲ predicted", fyne.TextAlignLeading)}
-	for _, c := range classes {
+	cells := []fyne.CanvasObject{marginLabel(corner, fyne.TextAlignLeading)}
+	for _, c := range cols {
 		cells = append(cells, marginLabel(c, fyne.TextAlignCenter))
 	}
 	cells = append(cells, marginLabel("total", fyne.TextAlignCenter))
-	for t := 0; t < n; t++ {
-		cells = append(cells, marginLabel(classes[t], fyne.TextAlignTrailing))
-		for p := 0; p < n; p++ {
+	for t := range rows {
+		cells = append(cells, marginLabel(rows[t], fyne.TextAlignTrailing))
+		for p := range cols {
 			frac := 0.0
 			if rowTot[t] > 0 {
 				frac = float64(counts[t][p]) / float64(rowTot[t])
 			}
-			cells = append(cells, newConfusionCell(g, t, p, counts[t][p], frac))
+			cells = append(cells, newConfusionCell(g, t, p, counts[t][p], frac, boldDiagonal && t == p))
 		}
 		cells = append(cells, marginLabel(fmt.Sprint(rowTot[t]), fyne.TextAlignCenter))
 	}
 	cells = append(cells, marginLabel("total", fyne.TextAlignTrailing))
-	for p := 0; p < n; p++ {
+	for p := range cols {
 		cells = append(cells, marginLabel(fmt.Sprint(colTot[p]), fyne.TextAlignCenter))
 	}
 	total := 0
@@ -79,7 +86,7 @@ func (g *ConfusionGrid) SetMatrix(title string, classes []string, counts [][]int
 		total += v
 	}
 	cells = append(cells, marginLabel(fmt.Sprint(total), fyne.TextAlignCenter))
-	g.body.Objects = []fyne.CanvasObject{container.NewGridWithColumns(n+2, cells...)}
+	g.body.Objects = []fyne.CanvasObject{container.NewGridWithColumns(len(cols)+2, cells...)}
 	g.body.Refresh()
 	g.export.Enable()
 }
@@ -108,16 +115,14 @@ type confusionCell struct {
 	hoverFrame *canvas.Rectangle
 }
 
-func newConfusionCell(g *ConfusionGrid, t, p, count int, frac float64) *confusionCell {
+func newConfusionCell(g *ConfusionGrid, t, p, count int, frac float64, bold bool) *confusionCell {
 	c := &confusionCell{grid: g, t: t, p: p}
 	c.bg = canvas.NewRectangle(figures.CellColor(math.Sqrt(frac)))
 	c.text = canvas.NewText(fmt.Sprint(count), color.Black)
 	if frac > 0.5 {
 		c.text.Color = color.White
 	}
-	if t == p {
-		c.text.TextStyle.Bold = true
-	}
+	c.text.TextStyle.Bold = bold
 	c.text.Alignment = fyne.TextAlignCenter
 	c.hoverFrame = canvas.NewRectangle(color.Transparent)
 	c.hoverFrame.StrokeColor = theme.Color(theme.ColorNamePrimary)

@@ -44,6 +44,7 @@ var Panels = []Panel{
 	dataPanel,
 	pcaPanel,
 	prototypesPanel,
+	clustersPanel,
 }
 
 // PanelByID returns the panel with the given ID.

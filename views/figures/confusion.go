@@ -19,43 +19,52 @@ func CellColor(frac float64) color.NRGBA {
 }
 
 // ConfusionMatrix draws counts[t][p] (true class t, predicted p) as a heat
-// map coloured by the square root of the share of each row, every cell annotated with its
-// count; the axes name the classes with their totals (true on the left,
-// predicted below).
+// map coloured by the square root of the share of each row, every cell
+// annotated with its count; the axes name the classes with their totals
+// (true on the left, predicted below).
 func ConfusionMatrix(title string, classes []string, counts [][]int) (*plot.Plot, error) {
-	n := len(classes)
-	if len(counts) != n {
-		return nil, fmt.Errorf("confusion matrix of %d rows for %d classes", len(counts), n)
+	return CountTable(title, classes, classes, counts, "true class (total)", "predicted class (total)")
+}
+
+// CountTable draws any table of counts (rows × columns, e.g. clusters ×
+// classes) like ConfusionMatrix, rows top to bottom.
+func CountTable(title string, rows, cols []string, counts [][]int, yLabel, xLabel string) (*plot.Plot, error) {
+	if len(counts) != len(rows) {
+		return nil, fmt.Errorf("a table of %d rows for %d row names", len(counts), len(rows))
 	}
-	rowTot := make([]int, n)
-	colTot := make([]int, n)
+	rowTot := make([]int, len(rows))
+	colTot := make([]int, len(cols))
 	for t, row := range counts {
-		if len(row) != n {
-			return nil, fmt.Errorf("confusion matrix row %d has %d columns for %d classes", t, len(row), n)
+		if len(row) != len(cols) {
+			return nil, fmt.Errorf("table row %d has %d columns for %d column names", t, len(row), len(cols))
 		}
 		for p, v := range row {
 			rowTot[t] += v
 			colTot[p] += v
 		}
 	}
-	p := New(title, "predicted class (total)", "true class (total)")
-	p.Add(&confusionCells{counts: counts, rowTot: rowTot})
+	p := New(title, xLabel, yLabel)
+	p.Add(&confusionCells{counts: counts, rowTot: rowTot, cols: len(cols)})
 	var xt, yt []plot.Tick
-	for i, name := range classes {
+	for i, name := range cols {
 		xt = append(xt, plot.Tick{Value: float64(i) + 0.5, Label: fmt.Sprintf("%s\n(%d)", name, colTot[i])})
+	}
+	n := len(rows)
+	for i, name := range rows {
 		yt = append(yt, plot.Tick{Value: float64(n-1-i) + 0.5, Label: fmt.Sprintf("%s (%d)", name, rowTot[i])})
 	}
 	p.X.Tick.Marker = plot.ConstantTicks(xt)
 	p.Y.Tick.Marker = plot.ConstantTicks(yt)
 	p.X.Tick.Length, p.Y.Tick.Length = 0, 0
 	p.X.LineStyle.Width, p.Y.LineStyle.Width = 0, 0
-	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = 0, float64(n), 0, float64(n)
+	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = 0, float64(len(cols)), 0, float64(n)
 	return p, nil
 }
 
 type confusionCells struct {
 	counts [][]int
 	rowTot []int
+	cols   int
 }
 
 func (c *confusionCells) Plot(cv draw.Canvas, p *plot.Plot) {
@@ -80,8 +89,10 @@ func (c *confusionCells) Plot(cv draw.Canvas, p *plot.Plot) {
 	}
 	// Grid lines between cells.
 	ls := draw.LineStyle{Color: color.Gray{Y: 0xdd}, Width: vg.Points(0.5)}
-	for i := 0; i <= n; i++ {
+	for i := 0; i <= c.cols; i++ {
 		cv.StrokeLine2(ls, trX(float64(i)), trY(0), trX(float64(i)), trY(float64(n)))
-		cv.StrokeLine2(ls, trX(0), trY(float64(i)), trX(float64(n)), trY(float64(i)))
+	}
+	for i := 0; i <= n; i++ {
+		cv.StrokeLine2(ls, trX(0), trY(float64(i)), trX(float64(c.cols)), trY(float64(i)))
 	}
 }

@@ -1,0 +1,429 @@
+package views
+
+import (
+	"context"
+	"fmt"
+	"image"
+	"sort"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+	"gonum.org/v1/gonum/blas/blas32"
+	"gonum.org/v1/plot/vg"
+
+	"embedscope/app/workspace"
+	"embedscope/ml/pca"
+	"embedscope/ml/progress"
+	"embedscope/views/figures"
+)
+
+var clustersPanel = Panel{
+	ID:    "clusters",
+	Title: "Clusters",
+	Intro: "Seed notebooks 003 and 004: k-means on pixels, on PCA, on an embedding or an autoencoder's code; the centroids decoded back into images; how well the clusters match the classes.",
+	View:  func(env *Env) fyne.CanvasObject { return newClustersView(env).content },
+}
+
+// Anchors are reference scores on the full Fashion-MNIST training set, from
+// scikit-learn's k-means (k=10) and the seed-004 autoencoder in PyTorch.
+var clusterAnchors = []figures.ClusterScores{
+	{Name: "sklearn k-means, pixels (anchor)", PurityMean: 0.641, PurityWeighted: 0.579, NMI: 0.520},
+	{Name: "sklearn k-means, PCA-32 (anchor)", PurityMean: 0.637, PurityWeighted: 0.552, NMI: 0.511},
+	{Name: "seed-004 AE d=3, PyTorch (anchor)", PurityMean: 0.576, PurityWeighted: 0.476},
+	{Name: "seed-004 AE d=32, PyTorch (anchor)", PurityMean: 0.521, PurityWeighted: 0.508},
+}
+
+type clustersView struct {
+	env     *Env
+	content fyne.CanvasObject
+	cl      *workspace.Clustering
+	proj    *figures.Projection // 2-D view of the clustered space (all items)
+	marks   []figures.Mark
+	results map[string]figures.ClusterScores // by space and k, for the comparison
+	seq     int
+
+	space                *widget.Select
+	pcaK, k, nInit, seed *widget.Entry
+	run                  *widget.Button
+	colourBy             *widget.RadioGroup
+	summary, compareText *widget.Label
+	centroids, compare   *FigureView
+	scatter              *Scatter
+	table                *ConfusionGrid
+	cellGallery          *Gallery
+	tabs                 *container.AppTabs
+}
+
+func newClustersView(env *Env) *clustersView {
+	v := &clustersView{env: env, results: map[string]figures.ClusterScores{}}
+	v.space = widget.NewSelect(nil, nil)
+	v.pcaK = entryWith("32")
+	v.k = entryWith("10")
+	v.nInit = entryWith("3")
+	v.seed = entryWith("0")
+	v.run = widget.NewButton("Run k-means", v.startClustering)
+	v.run.Importance = widget.HighImportance
+	v.colourBy = widget.NewRadioGroup([]string{"true class", "cluster"}, func(string) { v.updateScatter() })
+	v.colourBy.Horizontal = true
+	v.colourBy.SetSelected("true class")
+	v.summary = wrapLabel("Choose a space and k, then Run k-means.")
+	v.compareText = widget.NewLabel("")
+	v.compareText.TextStyle.Monospace = true
+
+	controls := container.NewVBox(
+		bold("k-means"),
+		widget.NewForm(
+			widget.NewFormItem("Space", v.space),
+			widget.NewFormItem("PCA components", v.pcaK),
+			widget.NewFormItem("Clusters (k)", v.k),
+			widget.NewFormItem("Restarts", v.nInit),
+			widget.NewFormItem("Seed", v.seed),
+		),
+		v.run, v.summary,
+		widget.NewSeparator(),
+		bold("Scatter colour"), v.colourBy,
+	)
+	v.centroids = NewFigureView("decoded-centroids", env.Window)
+	v.centroids.SetMessage("Run k-means first (left).")
+	v.compare = NewFigureView("cluster-comparison", env.Window)
+	v.compare.SetMessage("Each k-means run adds its scores here, beside the reference anchors.")
+	v.scatter = NewScatter()
+	v.scatter.Name = "clusters-scatter"
+	v.table = NewConfusionGrid()
+	v.table.OnTap = v.showCell
+	v.table.OnExport = v.exportTable
+	v.cellGallery = NewGallery("cluster-class", env.Window)
+	v.cellGallery.SetEmptyText("Click a cell of the table to see its images.")
+	tableTab := container.NewVSplit(container.NewVScroll(v.table), v.cellGallery)
+	tableTab.Offset = 0.55
+	compareTab := container.NewVSplit(v.compare, container.NewVScroll(v.compareText))
+	compareTab.Offset = 0.7
+	v.tabs = container.NewAppTabs(
+		container.NewTabItem("Decoded centroids", v.centroids),
+		container.NewTabItem("Scatter", v.scatter),
+		container.NewTabItem("Cluster × class", tableTab),
+		container.NewTabItem("Comparison", compareTab),
+	)
+	refreshSpaces := func() { fyne.Do(v.refreshSpaces) }
+	env.Workspace.OnChange(func() {
+		fyne.Do(func() {
+			v.seq++
+			v.cl, v.proj = nil, nil
+			v.results = map[string]figures.ClusterScores{}
+			v.refreshSpaces()
+		})
+	})
+	env.Workspace.OnSpacesChange(refreshSpaces)
+	v.refreshSpaces()
+	split := container.NewHSplit(container.NewVScroll(container.NewPadded(controls)), v.tabs)
+	split.Offset = 0.26
+	v.content = split
+	return v
+}
+
+// refreshSpaces lists the spaces k-means can run on: pixels, PCA (computed
+// on demand), and every space other panels have published.
+func (v *clustersView) refreshSpaces() {
+	opts := []string{workspace.PixelsSpace, "PCA"}
+	for _, n := range v.env.Workspace.SpaceNames() {
+		if !strings.HasPrefix(n, "PCA-") && n != workspace.PixelsSpace {
+			opts = append(opts, n)
+		}
+	}
+	v.space.Options = opts
+	if indexOf(opts, v.space.Selected) < 0 {
+		v.space.Selected = workspace.PixelsSpace
+	}
+	v.space.Refresh()
+}
+
+// resolveSpace returns the chosen space, computing pixels or PCA as needed.
+func resolveSpace(ctx context.Context, ws *workspace.Workspace, name string, pcaK int, t *progress.Tracker) (*workspace.Space, error) {
+	switch name {
+	case workspace.PixelsSpace:
+		return ws.PixelSpace(ctx)
+	case "PCA":
+		if s := ws.Space(fmt.Sprintf("PCA-%d", pcaK)); s != nil {
+			return s, nil
+		}
+		p, err := ws.FitPCA(ctx, pcaK, pca.Auto, t)
+		if err != nil {
+			return nil, err
+		}
+		return p.Space, nil
+	}
+	if s := ws.Space(name); s != nil {
+		return s, nil
+	}
+	return nil, fmt.Errorf("the %s space is not available any more: compute it again in its panel", name)
+}
+
+func (v *clustersView) startClustering() {
+	ws := v.env.Workspace
+	ds := ws.Data()
+	if ds == nil {
+		v.env.ShowError(fmt.Errorf("open a data set first"))
+		return
+	}
+	rows := ws.Splits().Train.Len()
+	k, err := positiveInt(v.k, "The number of clusters", 1, rows)
+	if err == nil && v.space.Selected == "PCA" {
+		_, err = positiveInt(v.pcaK, "The number of PCA components", 1, ds.Dim)
+	}
+	var nInit int
+	if err == nil {
+		nInit, err = positiveInt(v.nInit, "Restarts", 1, 100)
+	}
+	var seed uint64
+	if err == nil {
+		seed, err = strconv.ParseUint(strings.TrimSpace(v.seed.Text), 10, 64)
+		if err != nil {
+			err = fmt.Errorf("the seed must be a whole number ≥ 0 (got %q)", v.seed.Text)
+		}
+	}
+	if err != nil {
+		v.env.ShowError(err)
+		return
+	}
+	pcaK, _ := strconv.Atoi(strings.TrimSpace(v.pcaK.Text))
+	name := v.space.Selected
+	v.seq++
+	seq := v.seq
+	var cl *workspace.Clustering
+	var proj *figures.Projection
+	var marks []figures.Mark
+	v.run.Disable()
+	v.summary.SetText(fmt.Sprintf("k-means with k=%d on %s…", k, name))
+	v.env.Jobs.Start(fmt.Sprintf("k-means k=%d on %s", k, name), func(ctx context.Context, t *progress.Tracker) error {
+		space, err := resolveSpace(ctx, ws, name, pcaK, t)
+		if err != nil {
+			return err
+		}
+		cl, err = ws.Cluster(ctx, space, k, nInit, seed, t)
+		if err != nil {
+			return err
+		}
+		t.Stage("projecting to 2-D for the scatter", 0)
+		proj, marks, err = projectSpace(ctx, ws, space, cl.Model.Centers)
+		return err
+	}, func(err error) {
+		v.run.Enable()
+		if seq != v.seq {
+			return
+		}
+		if err != nil {
+			v.summary.SetText("k-means did not finish: " + err.Error())
+			return
+		}
+		v.cl, v.proj, v.marks = cl, proj, marks
+		v.show()
+	})
+}
+
+// projectSpace returns a 2-D view of every item of space (the space itself
+// when it is 2-D, its first two components for a PCA space, else a PCA-2 of
+// it) and the centres mapped the same way, as marks.
+func projectSpace(ctx context.Context, ws *workspace.Workspace, space *workspace.Space, centers blas32.General) (*figures.Projection, []figures.Mark, error) {
+	items := workspace.NewItems(ws.Splits())
+	xs, ys := 0, 1
+	xLabel, yLabel := space.Name+" dimension 1", space.Name+" dimension 2"
+	var flat *workspace.Space
+	var cproj blas32.General
+	switch {
+	case space.Dim() == 1:
+		return nil, nil, fmt.Errorf("the %s space has one dimension: nothing to scatter", space.Name)
+	case space.Dim() == 2 || strings.HasPrefix(space.Name, "PCA-"):
+		flat, cproj = space, centers
+		if strings.HasPrefix(space.Name, "PCA-") {
+			xLabel, yLabel = "PC 1", "PC 2"
+		}
+	default:
+		m, err := pca.PCA{Components: 2}.Fit(ctx, space.Train)
+		if err != nil {
+			return nil, nil, err
+		}
+		flat = &workspace.Space{Name: space.Name, Train: m.Transform(space.Train, blas32.General{})}
+		if space.Val.Rows > 0 {
+			flat.Val = m.Transform(space.Val, blas32.General{})
+		}
+		if space.Test.Rows > 0 {
+			flat.Test = m.Transform(space.Test, blas32.General{})
+		}
+		cproj = m.Transform(centers, blas32.General{})
+		xLabel, yLabel = "PC 1 of "+space.Name, "PC 2 of "+space.Name
+	}
+	p := &figures.Projection{X: items.Column(flat, xs), Y: items.Column(flat, ys), Labels: items.Labels(), Classes: ws.Data().Classes,
+		Title: fmt.Sprintf("k-means on %s — %s", space.Name, ws.Data().Name), XLabel: xLabel, YLabel: yLabel}
+	marks := make([]figures.Mark, cproj.Rows)
+	for j := range marks {
+		marks[j] = figures.Mark{X: cproj.Data[j*cproj.Stride+xs], Y: cproj.Data[j*cproj.Stride+ys], Label: fmt.Sprintf("C%d", j)}
+	}
+	return p, marks, nil
+}
+
+func (v *clustersView) show() {
+	ws := v.env.Workspace
+	ds := ws.Data()
+	cl := v.cl
+	q := cl.Quality
+	k := cl.Model.K()
+	v.summary.SetText(fmt.Sprintf("k=%d on %s (%d rows): inertia %.1f after %d iterations, %.2f s.\nPurity %.3f mean / %.3f weighted · NMI %.3f · ARI %.3f · matched accuracy %.3f.",
+		k, cl.Space.Name, len(cl.Classes), cl.Model.Inertia, cl.Model.Iterations, cl.Seconds,
+		q.PurityMean, q.PurityWeighted, q.NMI, q.ARI, q.Accuracy))
+	// Decoded centroids.
+	train, _, _, _ := ws.Features(context.Background())
+	if imgs, err := cl.CentroidImages(ds, train.Scaler); err != nil {
+		v.centroids.SetMessage(err.Error())
+	} else {
+		maj := make([]string, k)
+		for j, c := range cl.Majority {
+			if c >= 0 {
+				maj[j] = ds.Classes[c]
+			}
+		}
+		v.centroids.SetPlot(figures.Centroids(fmt.Sprintf("k-means centroids decoded from %s — %s", cl.Space.Name, ds.Name), imgs, maj, cl.MajorityShare))
+		v.centroids.ExportWidth, v.centroids.ExportHeight = figures.GridSize((k+9)/10, min(k, 10), 0)
+	}
+	// Cluster × class table.
+	rows := make([]string, k)
+	for j := range rows {
+		rows[j] = fmt.Sprintf("C%d", j)
+	}
+	v.table.SetTable(fmt.Sprintf("Clusters of %s × classes (training rows)", cl.Space.Name), "cluster ╲ class", rows, ds.Classes, cl.Contingency, false)
+	v.cellGallery.SetItems("", nil)
+	// Comparison.
+	v.results[fmt.Sprintf("%s, k=%d", cl.Space.Name, k)] = figures.ClusterScores{Name: fmt.Sprintf("ours: %s, k=%d", cl.Space.Name, k),
+		PurityMean: q.PurityMean, PurityWeighted: q.PurityWeighted, NMI: q.NMI, ARI: q.ARI}
+	v.updateComparison()
+	v.updateScatter()
+}
+
+func (v *clustersView) updateScatter() {
+	if v.proj == nil || v.cl == nil {
+		return
+	}
+	p := *v.proj
+	if v.colourBy.Selected == "cluster" {
+		p.Labels = v.cl.Model.Labels
+		if len(p.Labels) != len(p.X) {
+			// Only the training rows have clusters: assign the others to
+			// their nearest centre.
+			p.Labels = v.clusterOfItems()
+		}
+		p.Classes = make([]string, v.cl.Model.K())
+		for j := range p.Classes {
+			p.Classes[j] = fmt.Sprintf("C%d", j)
+		}
+	}
+	ds := v.env.Workspace.Data()
+	items := workspace.NewItems(v.env.Workspace.Splits())
+	if err := v.scatter.SetData(ScatterData{X: p.X, Y: p.Y, Labels: p.Labels, Classes: p.Classes, Title: p.Title, XLabel: p.XLabel, YLabel: p.YLabel, Marks: v.marks}); err != nil {
+		v.env.ShowError(err)
+		return
+	}
+	v.scatter.Caption = func(i int) string { return itemCaption(ds, items.At(i)) }
+	v.scatter.Thumbnail = nil
+	if ds.IsImage() {
+		v.scatter.Thumbnail = func(i int) image.Image {
+			it := items.At(i)
+			return ds.Image(it.Split.Part, it.Row())
+		}
+	}
+}
+
+// clusterOfItems assigns every item (all splits) to its nearest centre.
+func (v *clustersView) clusterOfItems() []int {
+	s := v.cl.Space
+	out := v.cl.Model.Predict(s.Train)
+	for _, m := range []blas32.General{s.Val, s.Test} {
+		if m.Rows > 0 {
+			out = append(out, v.cl.Model.Predict(m)...)
+		}
+	}
+	return out
+}
+
+// updateComparison redraws the comparison chart and table: our runs, then
+// the anchors.
+func (v *clustersView) updateComparison() {
+	var names []string
+	for n := range v.results {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var rows []figures.ClusterScores
+	for _, n := range names {
+		rows = append(rows, v.results[n])
+	}
+	rows = append(rows, clusterAnchors...)
+	ds := v.env.Workspace.Data()
+	if p, err := figures.ClusterComparison("Clusters against classes — "+ds.Name+" (anchors: full Fashion-MNIST)", rows); err == nil {
+		v.compare.SetPlot(p)
+	}
+	var b strings.Builder
+	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "clustering\tpurity mean\tpurity weighted\tNMI\tARI\t")
+	for _, r := range rows {
+		nmi, ari := fmt.Sprintf("%.3f", r.NMI), fmt.Sprintf("%.3f", r.ARI)
+		if r.NMI == 0 {
+			nmi = "—"
+		}
+		if r.ARI == 0 {
+			ari = "—"
+		}
+		fmt.Fprintf(tw, "%s\t%.3f\t%.3f\t%s\t%s\t\n", r.Name, r.PurityMean, r.PurityWeighted, nmi, ari)
+	}
+	tw.Flush()
+	v.compareText.SetText(b.String())
+}
+
+// showCell lists the training images of one cluster and class.
+func (v *clustersView) showCell(cluster, class int) {
+	cl := v.cl
+	if cl == nil {
+		return
+	}
+	ds := v.env.Workspace.Data()
+	train := v.env.Workspace.Splits().Train
+	var items []Thumb
+	count := 0
+	for i, l := range cl.Model.Labels {
+		if l != cluster || cl.Classes[i] != class {
+			continue
+		}
+		count++
+		if len(items) < 200 {
+			th := Thumb{Caption: fmt.Sprintf("#%d", train.Index[i]), Index: i}
+			if ds.IsImage() {
+				th.Image = ds.Image(train.Part, train.Index[i])
+			}
+			items = append(items, th)
+		}
+	}
+	title := fmt.Sprintf("Cluster C%d, class %s: %d training images", cluster, ds.Classes[class], count)
+	if count > len(items) {
+		title += fmt.Sprintf(" (first %d shown)", len(items))
+	}
+	v.cellGallery.SetItems(title, items)
+}
+
+func (v *clustersView) exportTable() {
+	if v.cl == nil {
+		return
+	}
+	ds := v.env.Workspace.Data()
+	rows := make([]string, v.cl.Model.K())
+	for j := range rows {
+		rows[j] = fmt.Sprintf("C%d", j)
+	}
+	p, err := figures.CountTable(fmt.Sprintf("Clusters of %s × classes — %s", v.cl.Space.Name, ds.Name), rows, ds.Classes, v.cl.Contingency, "cluster (size)", "class (total)")
+	if err != nil {
+		v.env.ShowError(err)
+		return
+	}
+	ShowExportDialog(v.env.Window, "cluster-class", p, 9*vg.Inch, 7*vg.Inch, ".png")
+}
