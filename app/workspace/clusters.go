@@ -35,7 +35,7 @@ type Clustering struct {
 	Generation    int
 	Space         *Space
 	Model         *kmeans.Model
-	Classes       []int   // class of each training row
+	Classes       []int // class of each training row
 	Quality       ClusterQuality
 	Contingency   [][]int // [cluster][class]
 	Majority      []int   // majority class of each cluster (-1 when empty)
