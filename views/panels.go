@@ -43,6 +43,7 @@ type Panel struct {
 var Panels = []Panel{
 	dataPanel,
 	pcaPanel,
+	embeddingPanel,
 	prototypesPanel,
 	clustersPanel,
 }

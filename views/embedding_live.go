@@ -1,0 +1,352 @@
+package views
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"fmt"
+	"image"
+	"math"
+	"strconv"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+	"gonum.org/v1/gonum/blas/blas32"
+
+	"embedscope/app/workspace"
+	"embedscope/ml/dataset"
+	"embedscope/ml/embed"
+	"embedscope/ml/knn"
+	"embedscope/ml/metrics"
+	"embedscope/ml/pca"
+	"embedscope/ml/progress"
+	"embedscope/views/figures"
+)
+
+// live holds the embedding panel's views of training in progress and of
+// the finished embedding.
+type live struct {
+	progressTab, liveTab, scatterTab fyne.CanvasObject
+	batchLoss, epochLoss, epochAcc   *FigureView
+	liveScatter, embScatter          *Scatter
+	replay                           *widget.Slider
+	replayInfo                       *widget.Label
+	density, hexbin                  *FigureView
+	followLatest                     bool
+	shownProjections                 int
+	lastStats                        int
+}
+
+// embeddingResult is the finished embedding of every split.
+type embeddingResult struct {
+	space    *workspace.Space
+	accuracy float64 // kNN(5) of the evaluation split against train, in the embedding
+	baseline float64 // PCA(32) + kNN(5) on the same splits
+	split    string
+}
+
+func (v *embeddingView) buildLive() {
+	l := &v.live
+	l.batchLoss = NewFigureView("training-batch-loss", v.env.Window)
+	l.epochLoss = NewFigureView("training-epoch-loss", v.env.Window)
+	l.epochAcc = NewFigureView("training-accuracy", v.env.Window)
+	l.batchLoss.SetMessage("The loss of every batch appears here while training runs.")
+	l.epochLoss.SetMessage("Losses per epoch.")
+	l.epochAcc.SetMessage("Accuracies per epoch.")
+	csvButton := widget.NewButtonWithIcon("Export curves as CSV…", theme.DocumentSaveIcon(), v.exportCSV)
+	epochs := container.NewGridWithColumns(2, l.epochLoss, l.epochAcc)
+	curves := container.NewVSplit(l.batchLoss, epochs)
+	l.progressTab = container.NewBorder(nil, container.NewHBox(csvButton), nil, nil, curves)
+
+	l.liveScatter = NewScatter()
+	l.liveScatter.Name = "embedding-live"
+	l.replay = widget.NewSlider(0, 1)
+	l.replay.Step = 1
+	l.replay.OnChanged = func(f float64) {
+		snap := v.snapshot()
+		l.followLatest = int(f) >= len(snap.Projections)-1
+		v.showProjection(snap, int(f))
+	}
+	l.replayInfo = widget.NewLabel("The 2-D projection of a fixed validation sample is redrawn after every epoch; drag the slider to replay.")
+	l.liveTab = container.NewBorder(container.NewBorder(nil, nil, widget.NewLabel("Replay:"), nil, l.replay), l.replayInfo, nil, nil, l.liveScatter)
+	l.embScatter = NewScatter()
+	l.embScatter.Name = "embedding-scatter"
+	l.scatterTab = l.embScatter
+	l.density = NewFigureView("embedding-density", v.env.Window)
+	l.hexbin = NewFigureView("embedding-hexbin", v.env.Window)
+	l.density.SetMessage("After training: the density of the embedding's first two principal components.")
+	l.hexbin.SetMessage("After training: the median class per hexagon.")
+	l.followLatest = true
+}
+
+func (v *embeddingView) resetLive() {
+	l := &v.live
+	l.shownProjections, l.lastStats, l.followLatest = 0, -1, true
+	l.epochLoss.SetMessage("Losses per epoch appear after the first epoch.")
+	l.epochAcc.SetMessage("Accuracies per epoch appear after the first epoch.")
+	l.replay.Max, l.replay.Value = 1, 0
+	l.replay.Refresh()
+	l.liveScatter.SetData(ScatterData{})
+}
+
+func (v *embeddingView) snapshot() embed.Snapshot {
+	if v.trainer == nil {
+		return embed.Snapshot{}
+	}
+	return v.trainer.Snapshot()
+}
+
+// refresh redraws the progress views from the trainer's snapshot; it runs
+// on the UI goroutine, twice a second while training.
+func (v *embeddingView) refresh() {
+	if v.trainer == nil {
+		return
+	}
+	s := v.trainer.Snapshot()
+	cfg := v.trainer.Config()
+	l := &v.live
+	v.bar.SetValue(s.Fraction)
+	txt := fmt.Sprintf("Epoch %d of %d, batch %d of %d · %.0f images/s · %s elapsed", min(s.Epoch+1, s.Epochs), s.Epochs, s.Batch, s.BatchesPerEpoch, s.ItemsPerSecond, formatDuration(s.Elapsed))
+	if s.Done {
+		txt = fmt.Sprintf("Trained %d epochs in %s.", s.Epochs, formatDuration(s.Elapsed))
+	} else if s.ETA > 0 {
+		txt += ", about " + formatDuration(s.ETA) + " left"
+	}
+	if n := len(s.EpochStats); n > 0 {
+		e := s.EpochStats[n-1]
+		txt += fmt.Sprintf("\nLast epoch: train loss %.4f, evaluation loss %.4f, evaluation accuracy %.4f", e.TrainLoss, e.EvalLoss, e.EvalAcc)
+		if !math.IsNaN(e.KNN) {
+			txt += fmt.Sprintf(", kNN(5) %.4f on %d items", e.KNN, cfg.KNNEval)
+		}
+	}
+	v.status.SetText(txt)
+	if s.Collapse && (len(s.EpochStats) > 0 || len(s.Projections) > 0) {
+		v.warning.SetText(fmt.Sprintf("Embedding collapse: the embeddings' spread fell to %.3g — they are shrinking to a point. Lower the learning rate or change the loss.", s.EmbeddingStd))
+		v.warning.Show()
+	} else if s.Err == "" {
+		v.warning.Hide()
+	}
+	ds := v.env.Workspace.Data()
+	title := fmt.Sprintf("%s net, %s loss — %s", cfg.Arch, cfg.Loss, ds.Name)
+	if len(s.BatchLoss) > 0 {
+		l.batchLoss.SetPlot(figures.BatchLoss("Training loss per batch: "+title, s.BatchLoss, s.SmoothLoss, s.LossStride, s.BatchesPerEpoch))
+	}
+	if len(s.EpochStats) != l.lastStats && len(s.EpochStats) > 0 {
+		l.lastStats = len(s.EpochStats)
+		pts := epochPoints(s.EpochStats)
+		l.epochLoss.SetPlot(figures.EpochLoss("Loss per epoch", pts))
+		l.epochAcc.SetPlot(figures.EpochAccuracy("Accuracy per epoch", pts))
+	}
+	if n := len(s.Projections); n != l.shownProjections && n > 0 {
+		l.shownProjections = n
+		l.replay.Max = float64(max(n-1, 1))
+		if l.followLatest {
+			l.replay.Value = float64(n - 1)
+			v.showProjection(s, n-1)
+		}
+		l.replay.Refresh()
+	}
+}
+
+func epochPoints(stats []embed.EpochStat) []figures.EpochPoint {
+	pts := make([]figures.EpochPoint, len(stats))
+	for i, e := range stats {
+		pts[i] = figures.EpochPoint{Epoch: e.Epoch, TrainLoss: e.TrainLoss, EvalLoss: e.EvalLoss, TrainAcc: e.TrainAcc, EvalAcc: e.EvalAcc, KNN: e.KNN}
+	}
+	return pts
+}
+
+// showProjection shows projection i of the snapshot in the live scatter.
+func (v *embeddingView) showProjection(s embed.Snapshot, i int) {
+	if i < 0 || i >= len(s.Projections) {
+		return
+	}
+	p := s.Projections[i]
+	ds := v.env.Workspace.Data()
+	when := fmt.Sprintf("after epoch %d", p.Epoch)
+	if p.Batch > 0 {
+		when = fmt.Sprintf("epoch %d, batch %d", p.Epoch+1, p.Batch)
+	}
+	v.live.replayInfo.SetText(fmt.Sprintf("Projection %d of %d (%s): %d validation items, PCA of their embeddings aligned to the previous frame.", i+1, len(s.Projections), when, len(p.X)))
+	err := v.live.liveScatter.SetData(ScatterData{X: p.X, Y: p.Y, Labels: s.SampleLabels, Classes: ds.Classes,
+		Title: "Live embedding, " + when, XLabel: "embedding PC 1", YLabel: "embedding PC 2"})
+	if err != nil {
+		return
+	}
+	eval := v.evalSplit()
+	idx := s.SampleIndex
+	v.live.liveScatter.Caption = func(k int) string {
+		return fmt.Sprintf("#%d (%s) · %s", eval.Index[idx[k]], eval.Name, ds.Classes[s.SampleLabels[k]])
+	}
+	v.live.liveScatter.Thumbnail = nil
+	if ds.IsImage() {
+		v.live.liveScatter.Thumbnail = func(k int) image.Image { return ds.Image(eval.Part, eval.Index[idx[k]]) }
+	}
+}
+
+// evalSplit is the split the trainer evaluates on (see trainingData).
+func (v *embeddingView) evalSplit() dataset.Split {
+	sp := v.env.Workspace.Splits()
+	if sp.Val.Len() > 0 {
+		return sp.Val
+	}
+	return sp.Test
+}
+
+// finish embeds every split, publishes the embedding as a feature space,
+// measures kNN(5) in it against PCA(32)+kNN(5), and draws the seed's
+// figures of the embedding.
+func (v *embeddingView) finish() {
+	t := v.trainer
+	if t == nil {
+		return
+	}
+	ws := v.env.Workspace
+	gen := ws.Generation()
+	var res *embeddingResult
+	v.evalBtn.Disable()
+	v.env.Jobs.Start("Evaluate the embedding", func(ctx context.Context, tr *progress.Tracker) error {
+		var err error
+		res, err = evaluateEmbedding(ctx, ws, t, tr)
+		return err
+	}, func(err error) {
+		v.setButtons()
+		if err != nil || ws.Generation() != gen || v.trainer != t {
+			return
+		}
+		if err := ws.SetSpace(res.space, gen); err != nil {
+			return
+		}
+		v.result = res
+		v.final.SetText(fmt.Sprintf("Embedding + kNN(5) on the %s split: %.4f — PCA(32) + kNN(5): %.4f. The embedding is now a feature space in the Clusters panel.", res.split, res.accuracy, res.baseline))
+		v.showEmbedding()
+	})
+}
+
+// evaluateEmbedding embeds the three splits and scores them.
+func evaluateEmbedding(ctx context.Context, ws *workspace.Workspace, t *embed.Trainer, tr *progress.Tracker) (*embeddingResult, error) {
+	train, val, test, err := ws.Features(ctx)
+	if err != nil {
+		return nil, err
+	}
+	tr.Stage("embedding the splits", 3)
+	space := &workspace.Space{Name: "embedding"}
+	for _, s := range []struct {
+		dst *blas32.General
+		src workspace.Features
+	}{{&space.Train, train}, {&space.Val, val}, {&space.Test, test}} {
+		e, err := t.Embed(ctx, s.src.X)
+		if err != nil {
+			return nil, err
+		}
+		if s.src.X.Rows == 0 {
+			e = blas32.General{Cols: t.Config().Dim, Stride: t.Config().Dim}
+		}
+		*s.dst = e
+		tr.Add(1)
+	}
+	eval, evalX := test, space.Test
+	if test.Split.Len() == 0 {
+		eval, evalX = val, space.Val
+	}
+	res := &embeddingResult{space: space, split: eval.Split.Name}
+	tr.Stage("kNN(5) in the embedding", 0)
+	if res.accuracy, err = knnAccuracy(ctx, space.Train, train.Split.Labels(), evalX, eval.Split.Labels()); err != nil {
+		return nil, err
+	}
+	tr.Stage("PCA(32) + kNN(5) for comparison", 0)
+	k := min(32, train.X.Cols)
+	m, err := pca.PCA{Components: k}.Fit(ctx, train.X)
+	if err != nil {
+		return nil, err
+	}
+	res.baseline, err = knnAccuracy(ctx, m.Transform(train.X, blas32.General{}), train.Split.Labels(), m.Transform(eval.X, blas32.General{}), eval.Split.Labels())
+	return res, err
+}
+
+func knnAccuracy(ctx context.Context, Xtr blas32.General, ytr []int, Xev blas32.General, yev []int) (float64, error) {
+	cl := &knn.Classifier{K: 5}
+	if err := cl.Fit(Xtr, ytr); err != nil {
+		return 0, err
+	}
+	pred, err := cl.Predict(ctx, Xev)
+	if err != nil {
+		return 0, err
+	}
+	return metrics.Accuracy(pred, yev), nil
+}
+
+// showEmbedding draws the embedding of every item: the scatter, density
+// and hexbin of its first two principal components.
+func (v *embeddingView) showEmbedding() {
+	res := v.result
+	ws := v.env.Workspace
+	ds := ws.Data()
+	go func() {
+		proj, _, err := projectSpace(context.Background(), ws, res.space, blas32.General{Cols: res.space.Dim(), Stride: res.space.Dim()})
+		if err != nil {
+			return
+		}
+		proj.Title = fmt.Sprintf("Learned embedding of %s (kNN(5) %.4f on %s)", ds.Name, res.accuracy, res.split)
+		fyne.Do(func() {
+			if v.result != res {
+				return
+			}
+			items := workspace.NewItems(ws.Splits())
+			l := &v.live
+			if err := l.embScatter.SetData(ScatterData{X: proj.X, Y: proj.Y, Labels: proj.Labels, Classes: proj.Classes, Title: proj.Title, XLabel: proj.XLabel, YLabel: proj.YLabel}); err == nil {
+				l.embScatter.Caption = func(i int) string { return itemCaption(ds, items.At(i)) }
+				if ds.IsImage() {
+					l.embScatter.Thumbnail = func(i int) image.Image {
+						it := items.At(i)
+						return ds.Image(it.Split.Part, it.Row())
+					}
+				}
+			}
+			p := *proj
+			p.Title = "Learned embedding of " + ds.Name
+			l.density.SetPlot(figures.Density(p, DefaultDensityBins, DefaultDensityEvery))
+			l.hexbin.SetPlot(figures.Hexbin(p, DefaultHexGrid, DefaultHexMin))
+		})
+	}()
+}
+
+// exportCSV writes the per-epoch statistics and the batch losses as CSV.
+func (v *embeddingView) exportCSV() {
+	if v.trainer == nil {
+		return
+	}
+	s := v.trainer.Snapshot()
+	var b bytes.Buffer
+	w := csv.NewWriter(&b)
+	w.Write([]string{"kind", "index", "train_loss", "eval_loss", "train_acc", "eval_acc", "knn5", "seconds", "items_per_second"})
+	f := func(x float64) string {
+		if math.IsNaN(x) {
+			return ""
+		}
+		return strconv.FormatFloat(x, 'g', 8, 64)
+	}
+	for _, e := range s.EpochStats {
+		w.Write([]string{"epoch", strconv.Itoa(e.Epoch), f(e.TrainLoss), f(e.EvalLoss), f(e.TrainAcc), f(e.EvalAcc), f(e.KNN), f(e.Seconds), f(e.ItemsPerSecond)})
+	}
+	for i, x := range s.BatchLoss {
+		w.Write([]string{"batch", strconv.Itoa((i + 1) * max(s.LossStride, 1)), f(float64(x)), "", "", "", "", "", ""})
+	}
+	w.Flush()
+	d := dialog.NewFileSave(func(wc fyne.URIWriteCloser, err error) {
+		if err != nil || wc == nil {
+			return
+		}
+		path := wc.URI().Path()
+		wc.Close()
+		if err := figures.WriteFileAtomic(path, b.Bytes()); err != nil {
+			v.env.ShowError(err)
+		}
+	}, v.env.Window)
+	d.SetFileName(fmt.Sprintf("training-%s.csv", time.Now().Format("20060102-150405")))
+	d.Show()
+}
