@@ -1,6 +1,11 @@
 package app
 
 import (
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
 	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
 
@@ -19,6 +24,22 @@ func Run(opts Options) error {
 		return err
 	}
 	u.Window.SetMaster()
+	go u.quitOnSignal()
 	u.Window.ShowAndRun()
 	return nil
+}
+
+// quitOnSignal closes the app on SIGINT or SIGTERM (Ctrl+C in the terminal
+// that started it) even while jobs run, which would otherwise make the
+// window ask for confirmation: jobs are cancelled (a training keeps its
+// last checkpoint) and the window closed; if that has not ended the
+// process within five seconds, it exits.
+func (u *UI) quitOnSignal() {
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
+	<-sig
+	u.Env.Jobs.CancelAll()
+	fyne.Do(u.Close)
+	time.Sleep(5 * time.Second)
+	os.Exit(1)
 }
