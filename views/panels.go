@@ -46,6 +46,7 @@ var Panels = []Panel{
 	embeddingPanel,
 	prototypesPanel,
 	clustersPanel,
+	lowRankPanel,
 }
 
 // PanelByID returns the panel with the given ID.
