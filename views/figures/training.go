@@ -132,4 +132,3 @@ func epochTicks(p *plot.Plot, pts []EpochPoint) {
 	p.X.Tick.Marker = plot.ConstantTicks(ticks)
 	p.X.Min, p.X.Max = 0.5, float64(n)+0.5
 }
-
