@@ -1,0 +1,144 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"time"
+
+	"gonum.org/v1/gonum/blas/blas32"
+
+	"embedscope/app/workspace"
+	"embedscope/ml/embed"
+	"embedscope/ml/nn"
+)
+
+// The training jobs: one epoch of the MLP classifier (scikit-learn's
+// MLPClassifier beside it), and the speed of an epoch of the seed and the
+// small convolutional embedding networks (no scikit-learn peer).
+func init() {
+	benchJobs = append(benchJobs,
+		benchJob{Name: "mlp_epoch", Label: "MLP 784-256-128-10 epoch", Sklearn: true, Metric: "accuracy", Run: benchMLPEpoch},
+		benchJob{Name: "seednet_epoch", Label: fmt.Sprintf("seed net epoch, seed pairs (from %d batches)", seedBenchBatches), Run: benchSeedNetEpoch},
+		benchJob{Name: "smallnet_epoch", Label: "small conv net epoch, in-batch softmax", Run: benchSmallNetEpoch},
+	)
+}
+
+// seedBenchBatches is how many batches of 300 pairs seednet_epoch times;
+// it extrapolates to a whole epoch of 2·n images.
+const seedBenchBatches = 50
+
+// benchMLPEpoch trains the classifier 784-256-128-10 (ReLU, softmax
+// cross-entropy, Adam at lr 1e-3, batches of 128 in a random order, the
+// last one partial) for one epoch on the training split, as scikit-learn's
+// MLPClassifier((256, 128), batch_size=128, max_iter=1); the quality is
+// its test accuracy. Only the epoch is timed.
+func benchMLPEpoch(c *Context, ws *workspace.Workspace) (float64, float64, error) {
+	train, _, test, err := ws.Features(c.Ctx)
+	if err != nil {
+		return 0, 0, err
+	}
+	const batch, classes = 128, 10
+	n, f := train.X.Rows, train.X.Cols
+	if len(ws.Data().Classes) > classes {
+		return 0, 0, fmt.Errorf("the MLP benchmark has %d outputs, the data %d classes", classes, len(ws.Data().Classes))
+	}
+	net := nn.MLPEmbeddingNet(f, classes, 1)
+	opt := nn.NewAdam(net.Params())
+	labels := train.Split.Labels()
+	order := rand.New(rand.NewPCG(1, 2)).Perm(n)
+	xb := nn.NewTensor(batch, f)
+	yb := make([]int, batch)
+	grad := nn.NewTensor(batch, classes)
+	start := time.Now()
+	for lo := 0; lo < n; lo += batch {
+		if err := c.Ctx.Err(); err != nil {
+			return 0, 0, err
+		}
+		m := min(batch, n-lo)
+		for i, r := range order[lo : lo+m] {
+			copy(xb.Data[i*f:(i+1)*f], train.X.Data[r*train.X.Stride:r*train.X.Stride+f])
+			yb[i] = labels[r]
+		}
+		x, g := nn.TensorFrom(xb.Data[:m*f], m, f), nn.TensorFrom(grad.Data[:m*classes], m, classes)
+		net.ZeroGrad()
+		loss := nn.SoftmaxCrossEntropy(net.Forward(x, true), yb[:m], g)
+		if math.IsNaN(loss) {
+			return 0, 0, errors.New("the MLP's loss became NaN")
+		}
+		net.BackwardParams(g)
+		opt.Step()
+	}
+	secs := time.Since(start).Seconds()
+	xt := nn.TensorFrom(test.X.Data[:test.X.Rows*f], test.X.Rows, f)
+	logits, err := net.Predict(c.Ctx, xt, 1000)
+	if err != nil {
+		return 0, 0, err
+	}
+	return secs, nn.Accuracy(logits, test.Split.Labels()), nil
+}
+
+// benchSeedNetEpoch times seedBenchBatches batches of the seed scheme on
+// the seed network (300 random pairs per batch, both sides through the
+// network, |e1 − e2| → Dense(1), binary cross-entropy, Adam) and returns
+// the seconds of a whole epoch (n pairs, 2·n images) at that pace.
+func benchSeedNetEpoch(c *Context, ws *workspace.Workspace) (float64, float64, error) {
+	return benchEmbedEpoch(c, ws, embed.Seed, embed.Siamese, seedBenchBatches)
+}
+
+// benchSmallNetEpoch times one whole epoch of the in-batch softmax scheme
+// (batches of 256 images) on the small convolutional network.
+func benchSmallNetEpoch(c *Context, ws *workspace.Workspace) (float64, float64, error) {
+	return benchEmbedEpoch(c, ws, embed.Small, embed.Softmax, 0)
+}
+
+// benchEmbedEpoch trains one epoch of arch with the scheme loss, stopping
+// after maxBatches batches when it is > 0, and returns the training time
+// of a whole epoch (measured, or extrapolated from the batches done).
+func benchEmbedEpoch(c *Context, ws *workspace.Workspace, arch embed.Arch, loss embed.Loss, maxBatches int) (float64, float64, error) {
+	data, _, err := embedData(c, ws)
+	if err != nil {
+		return 0, 0, err
+	}
+	data.Eval, data.EvalLabels = blas32.General{}, nil // time training only
+	cfg := embed.DefaultConfig(arch, loss)
+	cfg.Epochs, cfg.ProjectionSample = 1, 0
+	cfg.Batch = min(cfg.Batch, data.Train.Rows)
+	t, err := embed.New(cfg, data)
+	if err != nil {
+		return 0, 0, err
+	}
+	ctx, cancel := context.WithCancel(c.Ctx)
+	defer cancel()
+	partial := make(chan embed.Snapshot, 1)
+	if maxBatches > 0 {
+		go func() {
+			for ctx.Err() == nil {
+				if s := t.Snapshot(); s.Batch >= maxBatches {
+					partial <- s
+					cancel()
+					return
+				}
+				time.Sleep(5 * time.Millisecond)
+			}
+		}()
+	}
+	err = t.Run(ctx, data)
+	s := t.Snapshot()
+	if err != nil {
+		if c.Ctx.Err() != nil || !errors.Is(err, context.Canceled) {
+			return 0, 0, err
+		}
+		s = <-partial
+	}
+	if !(s.ItemsPerSecond > 0) {
+		return 0, 0, errors.New("no batch was timed")
+	}
+	images := s.BatchesPerEpoch * cfg.Batch
+	if loss.Pairwise() {
+		images *= 2
+	}
+	return float64(images) / s.ItemsPerSecond, math.NaN(), nil
+}
