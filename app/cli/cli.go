@@ -15,6 +15,7 @@ import (
 	"os/signal"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"embedscope/app/workspace"
@@ -177,7 +178,7 @@ func (d *dataFlags) open(c *Context) (*workspace.Workspace, error) {
 }
 
 // reportProgress shows t's state on stderr until the returned stop
-// function is called: rewritten in place twice a second on a terminal,
+// function (safe to call more than once) is called: rewritten in place twice a second on a terminal,
 // else one line every 10 s. Jobs shorter than a second print nothing.
 func (c *Context) reportProgress(job string, t *progress.Tracker) (stop func()) {
 	tty := isTerminal(c.Stderr)
@@ -217,7 +218,8 @@ func (c *Context) reportProgress(job string, t *progress.Tracker) (stop func()) 
 			}
 		}
 	}()
-	return func() { close(done); <-finished }
+	var once sync.Once
+	return func() { once.Do(func() { close(done); <-finished }) }
 }
 
 func progressLine(job string, s progress.Snapshot) string {
