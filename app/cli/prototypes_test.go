@@ -86,3 +86,20 @@ func TestKMeansCommand(t *testing.T) {
 		t.Errorf("unknown features: exit %d", code)
 	}
 }
+
+func TestGLRMCommand(t *testing.T) {
+	code, out, e := run(t, "glrm", "--k", "4", "--impute", "0.2", "--compress", "2,8", "--iters", "20", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, e)
+	}
+	var r GLRMResult
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatal(err)
+	}
+	if r.Imputation == nil || !(r.Imputation.GLRM < r.Imputation.Mean) || len(r.Compression) != 2 || r.Compression[1].Accuracy < r.Compression[0].Accuracy {
+		t.Errorf("result %+v", r)
+	}
+	if code, _, _ := run(t, "glrm", "--k", "784"); code != 1 {
+		t.Errorf("rank 784: exit %d", code)
+	}
+}
