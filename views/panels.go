@@ -47,6 +47,7 @@ var Panels = []Panel{
 	prototypesPanel,
 	clustersPanel,
 	lowRankPanel,
+	tsnePanel,
 }
 
 // PanelByID returns the panel with the given ID.
