@@ -27,7 +27,7 @@ var panelKeys = []fyne.KeyName{fyne.Key1, fyne.Key2, fyne.Key3, fyne.Key4, fyne.
 func (u *UI) menu() *fyne.MainMenu {
 	openFolder := fyne.NewMenuItem("Open data folder…", u.showOpenFolder)
 	openFolder.Shortcut = shortcutOpenFolder
-	openFile := fyne.NewMenuItem("Open CSV file…", u.showOpenFile)
+	openFile := fyne.NewMenuItem("Open CSV or TSV file…", u.showOpenFile)
 	openFile.Shortcut = shortcutOpenFile
 	file := fyne.NewMenu("File", openFolder, openFile, fyne.NewMenuItemSeparator())
 	if workspace.FullFashionMNISTAvailable() {
@@ -102,7 +102,7 @@ func (u *UI) showOpenFile() {
 		r.Close()
 		u.Open(path)
 	}, u.Window)
-	d.SetFilter(storage.NewExtensionFileFilter([]string{".csv", ".CSV"}))
+	d.SetFilter(storage.NewExtensionFileFilter([]string{".csv", ".CSV", ".tsv", ".TSV"}))
 	if home, err := os.UserHomeDir(); err == nil {
 		if l, err := storage.ListerForURI(storage.NewFileURI(home)); err == nil {
 			d.SetLocation(l)

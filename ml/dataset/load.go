@@ -18,6 +18,8 @@ import (
 //   - a folder with sub-folders of images (see LoadImageFolder, images of
 //     DefaultImageSide pixels);
 //   - a ".csv" file (see ReadCSV);
+//   - a ".tsv" vectors file of the TensorFlow projector with its metadata
+//     file beside it (see LoadTSVPair);
 //   - an IDX images file whose labels file lies beside it, named alike with
 //     "labels" and "idx1" for "images" and "idx3"; when its name is a
 //     standard one the whole folder is read as by LoadIDXDir.
@@ -42,10 +44,12 @@ func Load(ctx context.Context, path string, onProgress func(done, total int)) (*
 		ds, err = LoadImageFolder(ctx, path, 0, onProgress)
 	case strings.EqualFold(filepath.Ext(path), ".csv"):
 		ds, err = loadCSV(ctx, path, onProgress)
+	case strings.EqualFold(filepath.Ext(path), ".tsv"):
+		ds, err = LoadTSVPair(ctx, path, "")
 	case isIDXFile(path):
 		ds, err = loadIDXFile(ctx, path, onProgress)
 	default:
-		return nil, fmt.Errorf("%s: unsupported file: choose a folder of IDX files (train-images-idx3-ubyte.gz, ...), a folder with one sub-folder of images per class, a .csv file, or an IDX images file", path)
+		return nil, fmt.Errorf("%s: unsupported file: choose a folder of IDX files (train-images-idx3-ubyte.gz, ...), a folder with one sub-folder of images per class, a .csv file, a projector .tsv vectors file, or an IDX images file", path)
 	}
 	if err != nil {
 		return nil, err
