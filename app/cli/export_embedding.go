@@ -76,7 +76,9 @@ func runExportEmbedding(c *Context, args []string) error {
 			return err
 		}
 		return c.emit(map[string]any{"space": s.Name, "rows": len(meta), "dim": dim, "vectors": *out, "metadata": metaPath},
-			func(w io.Writer) { fmt.Fprintf(w, "wrote %d × %d %s vectors to %s and their labels to %s\n", len(meta), dim, s.Name, *out, metaPath) })
+			func(w io.Writer) {
+				fmt.Fprintf(w, "wrote %d × %d %s vectors to %s and their labels to %s\n", len(meta), dim, s.Name, *out, metaPath)
+			})
 	}
 	var b bytes.Buffer
 	w := csv.NewWriter(&b)
@@ -97,7 +99,9 @@ func runExportEmbedding(c *Context, args []string) error {
 		return err
 	}
 	return c.emit(map[string]any{"space": s.Name, "rows": len(meta), "dim": dim, "out": *out},
-		func(w io.Writer) { fmt.Fprintf(w, "wrote %d × %d %s coordinates to %s\n", len(meta), dim, s.Name, *out) })
+		func(w io.Writer) {
+			fmt.Fprintf(w, "wrote %d × %d %s coordinates to %s\n", len(meta), dim, s.Name, *out)
+		})
 }
 
 // computeSpace computes a feature space of every split of ws.
