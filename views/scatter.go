@@ -507,6 +507,12 @@ func (r *scatterRenderer) Layout(size fyne.Size) {
 	u.export.Resize(es)
 	u.reset.Move(fyne.NewPos(size.Width-es.Width-rs.Width, 0))
 	u.reset.Resize(rs)
+	// A long title shrinks to fit beside the buttons rather than run under them.
+	u.title.TextSize = theme.TextSize() * 1.1
+	if avail, w := size.Width-es.Width-rs.Width-3*pad, u.title.MinSize().Width; w > avail && avail > 0 {
+		u.title.TextSize = max(u.title.TextSize*avail/w, 8)
+	}
+	u.title.Refresh()
 	u.title.Move(fyne.NewPos(pad, (hh-u.title.MinSize().Height)/2))
 	lh := u.yLabel.MinSize().Height
 	tick := fyne.MeasureText("−0000.00", theme.CaptionTextSize(), fyne.TextStyle{})
