@@ -11,6 +11,7 @@ import (
 	"embedscope/ml/knn"
 	"embedscope/ml/metrics"
 	"embedscope/ml/pca"
+	"embedscope/ml/tsne"
 )
 
 // The PCA and kNN jobs, as the PCA panel runs them: features /255 (or the
@@ -22,6 +23,7 @@ func init() {
 		benchJob{Name: "pca32_knn5", Label: "PCA(32) + kNN(5)", Sklearn: true, Metric: "accuracy", Run: benchPCAKNN},
 		benchJob{Name: "knn5_pixels", Label: "kNN(5) on pixels", Sklearn: true, Metric: "accuracy", Run: benchKNNPixels},
 		benchJob{Name: "kmeans10", Label: "k-means k=10 on pixels", Sklearn: true, Metric: "inertia", Run: benchKMeans},
+		benchJob{Name: "tsne10k", Label: "t-SNE of 10,000 test images (5-NN in map)", Sklearn: true, Metric: "accuracy", Run: benchTSNE},
 	)
 }
 
@@ -71,6 +73,29 @@ func benchKMeans(c *Context, ws *workspace.Workspace) (float64, float64, error) 
 		return 0, 0, err
 	}
 	return time.Since(start).Seconds(), m.Inertia, nil
+}
+
+// benchTSNE maps the first 10,000 test rows (PCA-50 first, as sklearn's
+// pipeline) and scores the map by leave-one-out 5-NN accuracy.
+func benchTSNE(c *Context, ws *workspace.Workspace) (float64, float64, error) {
+	_, _, test, err := ws.Features(c.Ctx)
+	if err != nil {
+		return 0, 0, err
+	}
+	n := min(10000, test.X.Rows)
+	X := blas32.General{Rows: n, Cols: test.X.Cols, Stride: test.X.Stride, Data: test.X.Data[:n*test.X.Stride]}
+	start := time.Now()
+	X50, err := tsne.PCA50(c.Ctx, X)
+	if err != nil {
+		return 0, 0, err
+	}
+	m, err := tsne.TSNE{}.Fit(c.Ctx, X50)
+	if err != nil {
+		return 0, 0, err
+	}
+	secs := time.Since(start).Seconds()
+	acc, err := tsne.LeaveOneOut5NN(c.Ctx, m.Embedding, test.Split.Labels()[:n])
+	return secs, acc, err
 }
 
 func benchKNN(c *Context, start time.Time, a blas32.General, ya []int, b blas32.General, yb []int) (float64, float64, error) {

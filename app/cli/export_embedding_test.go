@@ -61,3 +61,20 @@ func TestExportEmbeddingTSVRoundTrip(t *testing.T) {
 		t.Errorf("embedding without --model: exit %d", code)
 	}
 }
+
+func TestTSNECommand(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "map.csv")
+	code, stdout, e := run(t, "tsne", "--n", "600", "--iters", "300", "--out", out, "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, e)
+	}
+	if !strings.Contains(stdout, `"knn5"`) || !strings.Contains(stdout, `"trustworthiness"`) {
+		t.Errorf("output %s", stdout)
+	}
+	if b, err := os.ReadFile(out); err != nil || strings.Count(string(b), "\n") != 601 {
+		t.Errorf("map CSV: %v", err)
+	}
+	if code, _, _ := run(t, "tsne", "--n", "30", "--perplexity", "30"); code != 1 {
+		t.Errorf("perplexity ≥ n/3: exit %d", code)
+	}
+}
