@@ -36,7 +36,7 @@ type prototypesView struct {
 	an      *workspace.Analysis
 	seq     int
 
-	evalSplit                 *widget.Select
+	evalSplit, space          *widget.Select
 	accuracy, splitInfo       *widget.Label
 	splitClass                *widget.Select
 	splitK                    *widget.Entry
@@ -58,6 +58,12 @@ type prototypesView struct {
 func newPrototypesView(env *Env) *prototypesView {
 	v := &prototypesView{env: env}
 	v.evalSplit = widget.NewSelect(nil, func(string) { v.analyse() })
+	v.space = widget.NewSelect([]string{workspace.PixelsSpace}, func(string) {
+		if v.fit != nil && v.fit.SpaceName() != v.space.Selected {
+			v.refit()
+		}
+	})
+	v.space.SetSelected(workspace.PixelsSpace)
 	v.accuracy = wrapLabel("")
 	v.seedSplit = widget.NewButton("Use the seed's 80/20 train/validation split", func() {
 		opts := env.Workspace.SplitOptions()
@@ -82,7 +88,10 @@ func newPrototypesView(env *Env) *prototypesView {
 
 	controls := container.NewVBox(
 		bold("Nearest prototype"),
-		widget.NewForm(widget.NewFormItem("Evaluate on", v.evalSplit)),
+		widget.NewForm(
+			widget.NewFormItem("Feature space", v.space),
+			widget.NewFormItem("Evaluate on", v.evalSplit),
+		),
 		v.accuracy, v.seedSplit,
 		widget.NewSeparator(),
 		bold("Split a class"),
@@ -134,10 +143,27 @@ func newPrototypesView(env *Env) *prototypesView {
 		container.NewTabItem("k sweep", v.sweep),
 	)
 	env.Workspace.OnChange(func() { fyne.Do(v.refit) })
+	env.Workspace.OnSpacesChange(func() { fyne.Do(v.refreshSpaces) })
 	split := container.NewHSplit(container.NewVScroll(container.NewPadded(controls)), v.tabs)
 	split.Offset = 0.26
 	v.content = split
 	return v
+}
+
+// refreshSpaces offers the scaled pixels and every space another panel has
+// published (PCA, the learned embedding, a GLRM or autoencoder code).
+func (v *prototypesView) refreshSpaces() {
+	opts := []string{workspace.PixelsSpace}
+	for _, n := range v.env.Workspace.SpaceNames() {
+		if n != workspace.PixelsSpace {
+			opts = append(opts, n)
+		}
+	}
+	v.space.Options = opts
+	if indexOf(opts, v.space.Selected) < 0 {
+		v.space.Selected = workspace.PixelsSpace
+	}
+	v.space.Refresh()
 }
 
 // refit recomputes the class means (after a data change, or to undo a split).
@@ -174,10 +200,15 @@ func (v *prototypesView) refit() {
 	v.seedSplit.Hidden = !(ds.HasTest() && s.Val.Len() == 0)
 	v.seedSplit.Refresh()
 	v.splitInfo.SetText("")
+	v.refreshSpaces()
+	var space *workspace.Space
+	if v.space.Selected != workspace.PixelsSpace {
+		space = ws.Space(v.space.Selected)
+	}
 	var fit *workspace.Prototypes
 	v.env.Jobs.Start("Class prototypes", func(ctx context.Context, t *progress.Tracker) error {
 		var err error
-		fit, err = ws.FitPrototypes(ctx, t)
+		fit, err = ws.FitPrototypes(ctx, space, t)
 		return err
 	}, func(err error) {
 		if err != nil || seq != v.seq || ws.Generation() != gen {
@@ -209,8 +240,12 @@ func (v *prototypesView) show(fit *workspace.Prototypes) {
 			parts = append(parts, fmt.Sprintf("%s %.4f", name, a))
 		}
 	}
-	v.accuracy.SetText(fmt.Sprintf("Accuracy of the nearest prototype (%d prototypes): %s.", fit.Model.Centers.Rows, strings.Join(parts, " · ")))
-	v.protos.SetPlot(prototypeFigure(ds, fit))
+	v.accuracy.SetText(fmt.Sprintf("Accuracy of the nearest prototype (%d prototypes, %s space): %s.", fit.Model.Centers.Rows, fit.SpaceName(), strings.Join(parts, " · ")))
+	if fig := prototypeFigure(ds, fit); fig != nil {
+		v.protos.SetPlot(fig)
+	} else {
+		v.protos.SetMessage(fmt.Sprintf("The %s space has no decoder, so its prototypes cannot be drawn as images; the classifier, its confusions and errors below work as in any space.", fit.SpaceName()))
+	}
 	v.protos.ExportWidth, v.protos.ExportHeight = figures.PrototypesSize(len(ds.Classes), fit.Model.Centers.Rows, maxPerClass(fit))
 	v.analyse()
 }
@@ -226,13 +261,19 @@ func maxPerClass(fit *workspace.Prototypes) int {
 // prototypeFigure shows the prototypes (see figures.Prototypes).
 func prototypeFigure(ds *dataset.Dataset, fit *workspace.Prototypes) *plot.Plot {
 	if !ds.IsImage() {
-		return figures.ImageGrid("Class prototypes — "+ds.Name+" holds no images", nil, nil)
+		return nil
 	}
 	images := make([]*image.Gray, fit.Model.Centers.Rows)
 	for r := range images {
-		images[r] = fit.PrototypeImage(ds, r)
+		if images[r] = fit.PrototypeImage(ds, r); images[r] == nil {
+			return nil
+		}
 	}
-	return figures.Prototypes(ds.Name, ds.Classes, fit.Model.Class, images)
+	name := ds.Name
+	if fit.Space != nil {
+		name += ", " + fit.SpaceName() + " space"
+	}
+	return figures.Prototypes(name, ds.Classes, fit.Model.Class, images)
 }
 
 // analyse classifies the chosen split and fills the confusion matrix and

@@ -1,9 +1,12 @@
 package views
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
+
+	"embedscope/ml/pca"
 )
 
 func TestPrototypesPanel(t *testing.T) {
@@ -72,4 +75,27 @@ func TestPrototypesPanel(t *testing.T) {
 	// Back to one mean per class.
 	v.refit()
 	waitUntil(t, "the class means again", 30*time.Second, func() bool { return v.fit != nil && v.fit.Model.Centers.Rows == 10 })
+}
+
+func TestPrototypesInAnotherSpace(t *testing.T) {
+	env := newTestEnv(t)
+	v := newPrototypesView(env)
+	env.Window.SetContent(v.content)
+	openEmbedded(t, env)
+	waitUntil(t, "the class means", 30*time.Second, func() bool { return v.fit != nil })
+	p, err := env.Workspace.FitPCA(context.Background(), 16, pca.Auto, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := env.Workspace.SetSpace(p.Space, p.Generation); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, "the PCA space to be offered", 5*time.Second, func() bool { return indexOf(v.space.Options, "PCA-16") >= 0 })
+	v.space.SetSelected("PCA-16")
+	waitUntil(t, "prototypes in PCA-16", 30*time.Second, func() bool {
+		return v.fit != nil && v.fit.SpaceName() == "PCA-16" && v.an != nil && v.an.Split.X.Cols == 16
+	})
+	if !strings.Contains(v.accuracy.Text, "PCA-16 space") || v.protos.Plot() == nil {
+		t.Errorf("accuracy %q; figure %v", v.accuracy.Text, v.protos.Plot() != nil)
+	}
 }

@@ -17,7 +17,7 @@ func init() {
 		if !ds.IsImage() {
 			return nil, 0, 0, fmt.Errorf("%s holds no images", ds.Name)
 		}
-		p, err := ws.FitPrototypes(c.Ctx, nil)
+		p, err := ws.FitPrototypes(c.Ctx, nil, nil)
 		if err != nil {
 			return nil, 0, 0, err
 		}
@@ -29,7 +29,7 @@ func init() {
 		return figures.Prototypes(ds.Name, ds.Classes, p.Model.Class, images), w, h, nil
 	}}
 	figureRegistry["confusion-matrix"] = namedFigure{"nearest-prototype confusion matrix on the evaluation split (Prototypes panel)", func(c *Context, ws *workspace.Workspace) (*plot.Plot, vg.Length, vg.Length, error) {
-		p, err := ws.FitPrototypes(c.Ctx, nil)
+		p, err := ws.FitPrototypes(c.Ctx, nil, nil)
 		if err != nil {
 			return nil, 0, 0, err
 		}

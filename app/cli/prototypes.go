@@ -41,7 +41,7 @@ func runPrototypes(c *Context, args []string) error {
 		return err
 	}
 	start := time.Now()
-	p, err := ws.FitPrototypes(c.Ctx, nil)
+	p, err := ws.FitPrototypes(c.Ctx, nil, nil)
 	if err != nil {
 		return err
 	}

@@ -20,16 +20,20 @@ import (
 type Prototypes struct {
 	Generation int
 	Model      *prototype.Model
-	Train      Features
-	Val        Features
-	Test       Features
-	Accuracy   map[string]float64 // by split name, for the non-empty splits
+	// Space is the feature space the prototypes live in (nil: the scaled
+	// pixels). Train, Val and Test hold its rows with their splits.
+	Space    *Space
+	Train    Features
+	Val      Features
+	Test     Features
+	Accuracy map[string]float64 // by split name, for the non-empty splits
+	pixels   *dataset.Scaler    // the scaling of the pixels, to draw prototypes
 }
 
-// FitPrototypes computes one prototype per class (its mean image on the
-// training split) and scores all splits. It returns an error naming the
-// class when a class has no training rows.
-func (w *Workspace) FitPrototypes(ctx context.Context, t *progress.Tracker) (*Prototypes, error) {
+// FitPrototypes computes one prototype per class (its mean on the training
+// split) in space (nil: the scaled pixels) and scores all splits. It
+// returns an error naming the class when a class has no training rows.
+func (w *Workspace) FitPrototypes(ctx context.Context, space *Space, t *progress.Tracker) (*Prototypes, error) {
 	gen := w.Generation()
 	ds := w.Data()
 	if ds == nil {
@@ -40,12 +44,25 @@ func (w *Workspace) FitPrototypes(ctx context.Context, t *progress.Tracker) (*Pr
 	if err != nil {
 		return nil, err
 	}
+	pixels := train.Scaler
+	if space != nil {
+		train.X, val.X, test.X = space.Train, space.Val, space.Test
+		train.Scaler, val.Scaler, test.Scaler = nil, nil, nil
+	}
 	m, err := prototype.ClassMeans(train.X, train.Split.Labels(), len(ds.Classes))
 	if err != nil {
 		return nil, fmt.Errorf("%w (%s)", err, ds.Name)
 	}
-	p := &Prototypes{Generation: gen, Model: m, Train: train, Val: val, Test: test}
+	p := &Prototypes{Generation: gen, Model: m, Space: space, Train: train, Val: val, Test: test, pixels: pixels}
 	return p, p.score(ctx)
+}
+
+// SpaceName names the space of the prototypes.
+func (p *Prototypes) SpaceName() string {
+	if p.Space == nil {
+		return PixelsSpace
+	}
+	return p.Space.Name
 }
 
 // WithSplitClass returns a copy of p in which class c is represented by k
@@ -76,7 +93,7 @@ func (p *Prototypes) WithSplitClass(ctx context.Context, c, k, nInit int, seed u
 	if err != nil {
 		return nil, err
 	}
-	q := &Prototypes{Generation: p.Generation, Model: m, Train: p.Train, Val: p.Val, Test: p.Test}
+	q := &Prototypes{Generation: p.Generation, Model: m, Space: p.Space, Train: p.Train, Val: p.Val, Test: p.Test, pixels: p.pixels}
 	return q, q.score(ctx)
 }
 
@@ -147,13 +164,24 @@ func (p *Prototypes) Analyse(ctx context.Context, split string) (*Analysis, erro
 	return a, err
 }
 
-// PrototypeImage renders prototype row r as an image of the data set, by
-// undoing the scaling and clamping to 0..255; nil for non-image data.
+// PrototypeImage renders prototype row r as an image of the data set: in
+// a space with a decoder (PCA, an autoencoder) it is decoded first; then
+// the scaling is undone and values clamped to 0..255. It returns nil for
+// non-image data and for spaces without a decoder (a learned embedding).
 func (p *Prototypes) PrototypeImage(ds *dataset.Dataset, r int) *image.Gray {
 	if !ds.IsImage() {
 		return nil
 	}
-	return FeatureImage(ds, p.Train.Scaler, p.Model.Centers.Data[r*p.Model.Centers.Stride:r*p.Model.Centers.Stride+p.Model.Centers.Cols])
+	row := p.Model.Centers.Data[r*p.Model.Centers.Stride : r*p.Model.Centers.Stride+p.Model.Centers.Cols]
+	if p.Space != nil {
+		if p.Space.Inverse == nil {
+			return nil
+		}
+		dec := make([]float32, ds.Dim)
+		p.Space.Inverse(dec, row)
+		row = dec
+	}
+	return FeatureImage(ds, p.pixels, row)
 }
 
 // FeatureImage turns a row of scaled features back into an image.
