@@ -14,7 +14,7 @@ import (
 )
 
 func init() {
-	register(command{Name: "kmeans", Summary: "k-means on pixels or PCA: inertia, purity, NMI, ARI, time", Run: runKMeans})
+	register(command{Name: "kmeans", Summary: "k-means on pixels, PCA or a trained model's code: inertia, purity, NMI, ARI, time", Run: runKMeans})
 }
 
 // KMeansResult is what `embedscope kmeans --json` prints; the quality
@@ -23,6 +23,8 @@ type KMeansResult struct {
 	Data           string  `json:"data"`
 	Features       string  `json:"features"`
 	Components     int     `json:"components,omitempty"`
+	Model          string  `json:"model,omitempty"` // with features ae or embedding
+	Dim            int     `json:"dim,omitempty"`   // of the model's code or embedding
 	K              int     `json:"k"`
 	NInit          int     `json:"n_init"`
 	Seed           uint64  `json:"seed"`
@@ -39,18 +41,21 @@ type KMeansResult struct {
 
 func runKMeans(c *Context, args []string) error {
 	var d dataFlags
-	fs := newFlagSet(c, "kmeans", "kmeans [--data D] [--k K] [--features pixels|pca] [--components N] [--n-init N] [--seed S] [--json]")
+	fs := newFlagSet(c, "kmeans", "kmeans [--data D] [--k K] [--features pixels|pca|ae|embedding] [--components N] [--model F.esm] [--n-init N] [--seed S] [--json]")
 	d.add(fs)
 	k := fs.Int("k", 10, "number of clusters")
-	features := fs.String("features", "pixels", "feature space: pixels (the scaled features) or pca")
+	features := fs.String("features", "pixels", "feature space: pixels (the scaled features), pca, ae (the code of the autoencoder in --model) or embedding (of any model in --model)")
+	model := fs.String("model", "", "checkpoint of train-ae (or train-siamese) whose code is clustered with --features ae (embedding)")
 	comps := fs.Int("components", 32, "PCA components (with --features pca)")
 	nInit := fs.Int("n-init", 1, "restarts; the lowest inertia is kept")
 	seed := fs.Uint64("kseed", 0, "seed of the k-means restarts")
 	if err := parse(c, fs, args); err != nil {
 		return err
 	}
-	if *features != "pixels" && *features != "pca" {
-		return fmt.Errorf("unknown feature space %q: use pixels or pca", *features)
+	switch *features {
+	case "pixels", "pca", "ae", "embedding":
+	default:
+		return fmt.Errorf("unknown feature space %q: use pixels, pca, ae or embedding", *features)
 	}
 	ws, err := d.open(c)
 	if err != nil {
@@ -73,6 +78,12 @@ func runKMeans(c *Context, args []string) error {
 		res.Components = m.K()
 		X = m.Transform(X, blas32.General{})
 	}
+	if *features == "ae" || *features == "embedding" {
+		if X, err = modelFeatures(c.Ctx, ws, *model, *features == "ae", X); err != nil {
+			return err
+		}
+		res.Model, res.Dim = *model, X.Cols
+	}
 	t := progress.New()
 	stop := c.reportProgress("k-means", t)
 	start := time.Now()
@@ -90,8 +101,11 @@ func runKMeans(c *Context, args []string) error {
 	res.Accuracy, _ = metrics.ClusterAccuracy(m.Labels, labels)
 	return c.emit(res, func(w io.Writer) {
 		space := "pixels"
-		if res.Features == "pca" {
+		switch res.Features {
+		case "pca":
 			space = fmt.Sprintf("PCA(%d)", res.Components)
+		case "ae", "embedding":
+			space = fmt.Sprintf("the %d-d code of %s", res.Dim, res.Model)
 		}
 		fmt.Fprintf(w, "k-means k=%d on %s of %s (%d rows, %d restart(s)): inertia %.1f after %d iterations, %.2f s\n",
 			res.K, space, res.Data, res.Rows, res.NInit, res.Inertia, res.Iterations, res.Seconds)

@@ -46,7 +46,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier
 from sklearn.neighbors import KNeighborsClassifier
 
-TASKS = ("pca32_fit", "pca32_knn5", "knn5_pixels", "kmeans10", "mlp_epoch")
+TASKS = ("pca32_fit", "pca32_knn5", "knn5_pixels", "kmeans10", "tsne10k", "mlp_epoch")
 
 
 def read_idx(directory, stem, offset):

@@ -124,6 +124,7 @@ func decode(b []byte) (*Trainer, error) {
 		return nil, fmt.Errorf("%w: weights run past the end", ErrCorrupt)
 	}
 	t := &Trainer{cfg: h.Config, shape: h.Shape, st: h.State, hist: h.History, m: newModel(h.Config, h.Shape)}
+	t.m.linear = h.State.LinearOutput
 	if err := t.m.train.UnmarshalWeights(wb); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
 	}

@@ -95,7 +95,7 @@ func TestCheckpointRoundTrip(t *testing.T) {
 func stripNaN(s Snapshot) Snapshot {
 	s.EpochStats = slices.Clone(s.EpochStats)
 	for i := range s.EpochStats {
-		for _, p := range []*float64{&s.EpochStats[i].EvalLoss, &s.EpochStats[i].EvalAcc, &s.EpochStats[i].KNN} {
+		for _, p := range []*float64{&s.EpochStats[i].TrainAcc, &s.EpochStats[i].EvalLoss, &s.EpochStats[i].EvalAcc, &s.EpochStats[i].KNN} {
 			if math.IsNaN(*p) {
 				*p = -1
 			}

@@ -22,7 +22,33 @@ const (
 	// MLP is the perceptron inputs-256-128-Dim (nn.MLPEmbeddingNet); it
 	// takes any input width, so numeric tables work too.
 	MLP Arch = "mlp"
+
+	// DenseAE is the dense autoencoder of seed notebook 004: the encoder
+	// inputs → 784 → 64 → 32 → Dim and the decoder Dim → 32 → 64 →
+	// inputs, every layer followed by a sigmoid (the code too). Any input
+	// width. 722,944 parameters at Dim 32 on 784 inputs.
+	DenseAE Arch = "dense-ae"
+	// ConvAE is the convolutional autoencoder of seed notebook 003 (the
+	// Keras blog's): Conv 16 → pool → Conv 8 → pool → Conv 8 → pool, 3×3
+	// kernels, ReLU, 2×2 max-pooling with 'same' padding (28 → 14 → 7 →
+	// 4), so the code is the 4×4×8 = 128 values of the last pool for
+	// 28×28 images (ConvCode); the decoder mirrors it with UpSampling2D
+	// and ends with Conv 1 and a sigmoid. When Dim differs from ConvCode,
+	// a linear Dense(ConvCode, Dim) ends the encoder and Dense(Dim,
+	// ConvCode) → ReLU starts the decoder. Greyscale images of at least
+	// 4×4. See autoencoder.go for the one deviation from Keras.
+	ConvAE Arch = "conv-ae"
+	// ModernAE is a dense autoencoder in today's style: inputs → 512 →
+	// 256 → Dim with ReLU and a linear code, the decoder Dim → 256 → 512 →
+	// inputs with ReLU and a sigmoid output, no batch normalisation,
+	// trained with Adam on a one-cycle learning rate. Any input width.
+	ModernAE Arch = "modern-ae"
 )
+
+// Autoencoder reports whether the architecture is an autoencoder
+// (DenseAE, ConvAE, ModernAE), trained with MSE or BCE to reconstruct its
+// input; its embedding is the code.
+func (a Arch) Autoencoder() bool { return a == DenseAE || a == ConvAE || a == ModernAE }
 
 // Loss names a training scheme.
 type Loss string
@@ -45,13 +71,27 @@ const (
 	// AllPairs is in-batch: the margin contrastive loss over all pairs of
 	// each batch of Batch images (nn.ContrastiveAllPairs).
 	AllPairs Loss = "allpairs"
+
+	// MSE trains an autoencoder on the mean squared error between its
+	// output and its input, over all values of a batch of Batch items.
+	// The output is a sigmoid when the data lie in [0, 1] (pixels scaled
+	// /255), and linear otherwise (e.g. standardised data).
+	MSE Loss = "mse"
+	// BCE trains an autoencoder on the binary cross-entropy between its
+	// sigmoid output and its input, over all values: nn.BCEWithLogits on
+	// the output's logits, with the scaled features as targets, which
+	// must lie in [0, 1] (New refuses other data).
+	BCE Loss = "bce"
 )
 
 // Archs and Losses list the known names, in the order the CLI shows them.
 var (
-	Archs  = []Arch{Seed, Small, MLP}
-	Losses = []Loss{Siamese, Contrastive, Softmax, AllPairs}
+	Archs  = []Arch{Seed, Small, MLP, DenseAE, ConvAE, ModernAE}
+	Losses = []Loss{Siamese, Contrastive, Softmax, AllPairs, MSE, BCE}
 )
+
+// Reconstruction reports whether the loss trains autoencoders (MSE, BCE).
+func (l Loss) Reconstruction() bool { return l == MSE || l == BCE }
 
 // Pairwise reports whether the scheme trains on pairs (Siamese,
 // Contrastive) rather than on batches of images.
@@ -67,7 +107,7 @@ type Config struct {
 	OneCycle bool    `json:"one_cycle"`
 	Loss     Loss    `json:"loss"`
 	Margin   float64 `json:"margin"` // of Contrastive and AllPairs, > 0
-	Seed     uint64  `json:"seed"`   // weights, noise, data order, evaluation pairs and sample
+	Seed     uint64  `json:"seed"`   // weights, noise, data order, evaluation pairs and samples
 
 	// ProjectionSample is how many evaluation items are projected to 2-D
 	// after every epoch (0: none). The same items every time.
@@ -90,12 +130,22 @@ type Config struct {
 // in-batch schemes (Softmax, AllPairs) batches of 256 images and 8 epochs
 // of Adam with a one-cycle learning rate peaking at 3e-3; for the pair
 // schemes (Siamese, Contrastive) batches of 300 pairs and 10 epochs of
-// Adam at a constant 1e-3, as the seed notebook.
+// Adam at a constant 1e-3, as the seed notebook. Autoencoders get batches
+// of 256 items and Adam: DenseAE 20 epochs at a constant 1e-3, ConvAE
+// Dim 128 (the 4×4×8 code of 28×28 images) and 10 epochs at a constant
+// 2e-3, ModernAE 10 epochs of a one-cycle rate peaking at 3e-3.
 func DefaultConfig(arch Arch, loss Loss) Config {
 	c := Config{Arch: arch, Dim: 32, Loss: loss, Margin: 1, Seed: 1, ProjectionSample: 2000}
-	if loss.Pairwise() {
+	switch {
+	case arch == DenseAE:
+		c.Epochs, c.Batch, c.LR = 20, 256, 1e-3
+	case arch == ConvAE:
+		c.Dim, c.Epochs, c.Batch, c.LR = 128, 10, 256, 2e-3
+	case arch == ModernAE:
+		c.Epochs, c.Batch, c.LR, c.OneCycle = 10, 256, 3e-3, true
+	case loss.Pairwise():
 		c.Epochs, c.Batch, c.LR = 10, 300, 1e-3
-	} else {
+	default:
 		c.Epochs, c.Batch, c.LR, c.OneCycle = 8, 256, 3e-3, true
 	}
 	return c
@@ -150,6 +200,9 @@ var (
 	ErrRunning    = errors.New("embed: the trainer is running")
 	ErrDiverged   = errors.New("embed: training diverged")
 	ErrNotModel   = errors.New("embed: not an EmbedScope embedding checkpoint")
+	// ErrNotAutoencoder is returned by Decode and Reconstruct on a model
+	// that is not an autoencoder.
+	ErrNotAutoencoder = errors.New("embed: the model is not an autoencoder")
 	ErrVersion    = errors.New("embed: checkpoint written by a newer EmbedScope")
 	ErrCorrupt    = errors.New("embed: checkpoint is truncated or corrupt")
 	errNoTraining = errors.New("embed: no training items")
@@ -162,11 +215,25 @@ func (c Config) validate(s Shape, trainRows int) error {
 		return fmt.Errorf("%w: %s", ErrConfig, fmt.Sprintf(format, args...))
 	}
 	switch c.Loss {
-	case Siamese, Contrastive, Softmax, AllPairs:
+	case Siamese, Contrastive, Softmax, AllPairs, MSE, BCE:
 	default:
-		return bad("unknown loss %q (use siamese, contrastive, softmax or allpairs)", c.Loss)
+		return bad("unknown loss %q (use siamese, contrastive, softmax or allpairs; mse or bce for autoencoders)", c.Loss)
+	}
+	switch {
+	case c.Arch.Autoencoder() && !c.Loss.Reconstruction():
+		return bad("%s is an autoencoder: train it with the mse or bce loss, not %s", c.Arch, c.Loss)
+	case !c.Arch.Autoencoder() && c.Loss.Reconstruction():
+		return bad("the %s loss trains autoencoders (dense-ae, conv-ae, modern-ae), not the %s network", c.Loss, c.Arch)
 	}
 	switch c.Arch {
+	case ConvAE:
+		if s.IsTable() || s.Height == 1 || s.Channels != 1 {
+			return bad("the conv-ae autoencoder takes greyscale images, the data are %s: use dense-ae or modern-ae", s)
+		}
+		if s.Height < 4 || s.Width < 4 {
+			return bad("the conv-ae autoencoder needs images of at least 4×4, the data are %s", s)
+		}
+	case DenseAE, ModernAE:
 	case Seed, Small:
 		if s.IsTable() || s.Height == 1 {
 			return bad("the %s network is convolutional and the data are %s, not images: use the mlp architecture", c.Arch, s)
@@ -179,7 +246,7 @@ func (c Config) validate(s Shape, trainRows int) error {
 		}
 	case MLP:
 	default:
-		return bad("unknown architecture %q (use seed, small or mlp)", c.Arch)
+		return bad("unknown architecture %q (use seed, small or mlp; dense-ae, conv-ae or modern-ae for autoencoders)", c.Arch)
 	}
 	switch {
 	case c.Dim < 1:

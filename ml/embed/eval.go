@@ -11,20 +11,30 @@ import (
 )
 
 // evaluate measures the model on the evaluation split after an epoch: the
-// loss and accuracy of the scheme, the spread of the embeddings, the
-// projection of the sample and, with KNNEval, the kNN(5) accuracy. Without
-// evaluation items the statistics are NaN and proj is nil.
-func (t *Trainer) evaluate(ctx context.Context, d Data) (stat EpochStat, proj *Projection, std float64, err error) {
+// loss and accuracy of the scheme (an autoencoder's reconstruction loss),
+// the spread of the embeddings, the projection of the sample, an
+// autoencoder's reconstructions and, with KNNEval, the kNN(5) accuracy.
+// Without evaluation items the statistics are NaN and proj and rec nil.
+func (t *Trainer) evaluate(ctx context.Context, d Data) (stat EpochStat, proj *Projection, rec *Reconstructions, std float64, err error) {
 	stat = EpochStat{EvalLoss: math.NaN(), EvalAcc: math.NaN(), KNN: math.NaN(), EmbeddingStd: math.NaN()}
 	n := d.Eval.Rows
 	if n == 0 {
-		return stat, nil, math.NaN(), nil
+		return stat, nil, nil, math.NaN(), nil
 	}
-	E, err := t.m.embed(ctx, d.Eval, t.shape)
-	if err != nil {
-		return stat, nil, 0, err
+	var E blas32.General
+	if t.m.ae {
+		if E, _, stat.EvalLoss, _, err = t.m.autoencode(ctx, d.Eval, t.shape, false); err != nil {
+			return stat, nil, nil, 0, err
+		}
+		if rec, err = t.reconstructSample(ctx, d); err != nil {
+			return stat, nil, nil, 0, err
+		}
+	} else {
+		if E, err = t.m.embed(ctx, d.Eval, t.shape); err != nil {
+			return stat, nil, nil, 0, err
+		}
+		stat.EvalLoss, stat.EvalAcc = t.evalLoss(E, d.EvalLabels)
 	}
-	stat.EvalLoss, stat.EvalAcc = t.evalLoss(E, d.EvalLabels)
 	std = spread(E, nil)
 	stat.EmbeddingStd = std
 	if len(t.st.SampleIndex) > 0 {
@@ -34,10 +44,10 @@ func (t *Trainer) evaluate(ctx context.Context, d Data) (stat EpochStat, proj *P
 	if t.cfg.KNNEval > 0 {
 		rows := t.perm(streamSample, n)[:min(t.cfg.KNNEval, n)]
 		if stat.KNN, err = t.knnAccuracy(ctx, d, rows, 5, E); err != nil {
-			return stat, nil, 0, err
+			return stat, nil, nil, 0, err
 		}
 	}
-	return stat, proj, std, nil
+	return stat, proj, rec, std, nil
 }
 
 // evalLoss returns the scheme's loss and accuracy on the evaluation
@@ -90,8 +100,19 @@ func (t *Trainer) evalLoss(E blas32.General, labels []int) (loss, acc float64) {
 }
 
 // projectSample embeds the projection sample now (between batches) and
-// records its projection and spread.
+// records its projection and spread, and an autoencoder's
+// reconstructions.
 func (t *Trainer) projectSample(ctx context.Context, d Data) error {
+	rec, err := t.reconstructSample(ctx, d)
+	if err != nil {
+		return err
+	}
+	if rec != nil {
+		rec.Epoch, rec.Batch = t.st.Epoch, t.st.Batch
+		t.mu.Lock()
+		t.hist.Recon = rec
+		t.mu.Unlock()
+	}
 	if len(t.st.SampleIndex) == 0 {
 		return nil
 	}
@@ -147,9 +168,17 @@ func spread(E blas32.General, rows []int) float64 {
 // listed in rows, aligned to the last recorded projection (if it has the
 // same number of points) by the orthogonal map that best matches it
 // (Procrustes: R = U·Vᵀ from the SVD of Pᵀ·Prev); the first projection's
-// axes are oriented so that their third moments are positive.
+// axes are oriented so that their third moments are positive. The
+// projection of an autoencoder's 2-D code is the code itself.
 func (t *Trainer) project(E blas32.General, rows []int) (x, y []float32) {
 	n, dim := len(rows), E.Cols
+	if dim == 2 && t.cfg.Arch.Autoencoder() {
+		x, y = make([]float32, n), make([]float32, n)
+		for i, r := range rows {
+			x[i], y[i] = E.Data[r*E.Stride], E.Data[r*E.Stride+1]
+		}
+		return x, y
+	}
 	mean := make([]float64, dim)
 	for _, r := range rows {
 		for j, v := range E.Data[r*E.Stride : r*E.Stride+dim] {

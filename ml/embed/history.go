@@ -15,16 +15,20 @@ type EpochStat struct {
 	// TrainAcc is the fraction of correct training predictions during the
 	// epoch: pairs (Siamese: logit > 0 exactly for same-class pairs;
 	// Contrastive, AllPairs: distance < Margin/2 exactly for same-class
-	// pairs) or images (Softmax: the head's arg-max is the label).
+	// pairs) or images (Softmax: the head's arg-max is the label). It is
+	// NaN for autoencoders.
 	TrainAcc float64 `json:"train_acc"`
 	// EvalLoss and EvalAcc are the same measures on the evaluation split
 	// in inference mode: on the pairs of two fixed permutations of it
 	// (Siamese, Contrastive), on all its images (Softmax), or on all pairs
-	// within fixed batches of Batch images (AllPairs).
+	// within fixed batches of Batch images (AllPairs). For an autoencoder
+	// EvalLoss is the reconstruction loss (MSE or BCE, the mean over all
+	// values) of all evaluation items, and EvalAcc is NaN.
 	EvalLoss float64 `json:"eval_loss"`
 	EvalAcc  float64 `json:"eval_acc"`
 	// KNN is the kNN(5) accuracy of Config.KNNEval evaluation items
-	// against all training items, in the embedding (NaN when KNNEval is 0).
+	// against all training items, in the embedding or code (NaN when
+	// KNNEval is 0).
 	KNN float64 `json:"knn"`
 	// EmbeddingStd is the spread of the evaluation embeddings: the root
 	// mean over dimensions of their variance.
@@ -103,8 +107,10 @@ type Projection struct {
 }
 
 // Snapshot is a consistent copy of a Trainer's state for display. Its
-// slices are the caller's, except the X and Y of Projections, which are
-// shared and must not be modified.
+// slices are the caller's, except the X and Y of Projections and the
+// Reconstructions, which are shared and must not be modified. For an
+// autoencoder the embedding is the code, the losses are reconstruction
+// losses and the accuracies of EpochStats are NaN.
 type Snapshot struct {
 	// Epoch is the number of completed epochs, Batch the number of
 	// batches done in the next one (0 at an epoch boundary).
@@ -148,6 +154,13 @@ type Snapshot struct {
 	EmbeddingStd float64
 	Collapse     bool
 
+	// Reconstructions, for an autoencoder with evaluation items, are its
+	// outputs for a fixed sample of ReconstructionSample of them beside
+	// the originals, made again after every epoch and with every
+	// projection of Config.ProjectEvery (nil before the first, and for
+	// embedding networks). They are shared and must not be modified.
+	Reconstructions *Reconstructions
+
 	// Err describes why the last Run stopped with an error ("" if none).
 	Err string
 }
@@ -172,6 +185,9 @@ type history struct {
 	Proj       []Projection `json:"projections"`
 	Std        float64      `json:"embedding_std"`
 	PeakStd    float64      `json:"peak_std"`
+	// Recon holds an autoencoder's latest reconstructions; it is replaced,
+	// never modified.
+	Recon *Reconstructions `json:"reconstructions,omitempty"`
 }
 
 // addLoss records the loss of one batch.

@@ -17,9 +17,16 @@ type model struct {
 	loss   Loss
 	margin float64
 	dim    int
-	net    *nn.Sequential // the embedding network
-	head   *nn.Sequential // Siamese: PairAbsDiff → Dense(1); Softmax: ReLU → Dense(classes); else nil
-	train  *nn.Sequential // net followed by head: what is optimised and saved
+	net    *nn.Sequential // the embedding network, or an autoencoder's encoder
+	// head is, for Siamese, PairAbsDiff → Dense(1); for Softmax, ReLU →
+	// Dense(classes); for an autoencoder, its decoder up to the output's
+	// logits; else nil.
+	head  *nn.Sequential
+	train *nn.Sequential // net followed by head: what is optimised and saved
+
+	ae     bool        // an autoencoder
+	linear bool        // an autoencoder without output activation (else a sigmoid)
+	sig    *nn.Sigmoid // an autoencoder's output activation
 	opt    *adam
 	noise  []nn.Layer // the layers whose random streams advance with each training Forward
 
@@ -33,12 +40,15 @@ type model struct {
 // newModel builds the network of cfg for inputs of shape s, its weights
 // drawn from cfg.Seed (the head's from cfg.Seed+1).
 func newModel(cfg Config, s Shape) *model {
-	m := &model{loss: cfg.Loss, margin: cfg.Margin, dim: cfg.Dim}
+	m := &model{loss: cfg.Loss, margin: cfg.Margin, dim: cfg.Dim, ae: cfg.Arch.Autoencoder()}
 	switch cfg.Arch {
 	case Seed:
 		m.net = nn.SeedEmbeddingNet(cfg.Dim, cfg.Seed)
 	case Small:
 		m.net = nn.SmallConvEmbeddingNet(s.Height, s.Width, cfg.Dim, cfg.Seed)
+	case DenseAE, ConvAE, ModernAE:
+		m.net, m.head = newAutoencoder(cfg.Arch, s, cfg.Dim, cfg.Seed)
+		m.sig = nn.NewSigmoid()
 	default:
 		m.net = nn.MLPEmbeddingNet(s.Features(), cfg.Dim, cfg.Seed)
 	}
@@ -89,7 +99,8 @@ type stepResult struct {
 }
 
 // step trains on the batch in m.x (labels in m.labels for the in-batch
-// schemes, m.same and m.targets for pairs) with learning rate lr and β1.
+// schemes, m.same and m.targets for pairs, itself for an autoencoder) with
+// learning rate lr and β1.
 // It returns the loss before the update; when the loss is not finite the
 // parameters are left as they were.
 func (m *model) step(lr, beta1 float64) stepResult {
@@ -99,6 +110,7 @@ func (m *model) step(lr, beta1 float64) stepResult {
 		m.grad = nn.NewTensor(out.Shape...)
 	}
 	var r stepResult
+	g := m.grad
 	switch m.loss {
 	case Siamese:
 		r.loss = nn.BCEWithLogits(out, m.targets, m.grad)
@@ -118,11 +130,13 @@ func (m *model) step(lr, beta1 float64) stepResult {
 	case AllPairs:
 		r.loss = nn.ContrastiveAllPairs(out, m.labels, m.margin, m.grad)
 		r.right, r.total = allPairHits(out.Data, m.dim, m.labels, m.margin)
+	case MSE, BCE:
+		r.loss, g = m.reconLoss(out, m.x.Data, m.grad)
 	}
 	if math.IsNaN(r.loss) || math.IsInf(r.loss, 0) {
 		return r
 	}
-	m.train.BackwardParams(m.grad)
+	m.train.BackwardParams(g)
 	m.opt.step(lr, beta1)
 	return r
 }
@@ -164,29 +178,15 @@ func dist2(a, b []float32) float64 {
 }
 
 // embed returns the embeddings of the rows of X in inference mode, in
-// batches of predictBatch rows.
+// batches.
 func (m *model) embed(ctx context.Context, X blas32.General, s Shape) (blas32.General, error) {
-	const predictBatch = 256
-	out := blas32.General{Rows: X.Rows, Cols: m.dim, Stride: m.dim, Data: make([]float32, X.Rows*m.dim)}
-	f := X.Cols
-	var buf []float32
-	for lo := 0; lo < X.Rows; lo += predictBatch {
-		if err := ctx.Err(); err != nil {
-			return blas32.General{}, err
-		}
-		hi := min(lo+predictBatch, X.Rows)
-		var in []float32
-		if X.Stride == f {
-			in = X.Data[lo*f : hi*f]
-		} else {
-			buf = buf[:0]
-			for r := lo; r < hi; r++ {
-				buf = append(buf, X.Data[r*X.Stride:r*X.Stride+f]...)
-			}
-			in = buf
-		}
+	out := newGeneral(X.Rows, m.dim)
+	err := forBatches(ctx, X, func(lo, hi int, in []float32) {
 		y := m.net.Forward(nn.TensorFrom(in, hi-lo, s.Height, s.Width, s.Channels), false)
 		copy(out.Data[lo*m.dim:hi*m.dim], y.Data)
+	})
+	if err != nil {
+		return blas32.General{}, err
 	}
 	return out, nil
 }

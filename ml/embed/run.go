@@ -13,7 +13,9 @@ import (
 // Run trains from where the trainer stands (the last completed batch) up
 // to Config.Epochs, evaluating, projecting and checkpointing after each
 // epoch. d must be shaped as the trainer's model and have as many training
-// rows as when the trainer was made (the evaluation split may differ).
+// rows as when the trainer was made (the evaluation split may differ);
+// for an autoencoder with a sigmoid output its values must lie in [0, 1]
+// (ErrData otherwise, ErrConfig for BCE).
 //
 // Cancelling ctx pauses: Run returns ctx.Err() before the next batch (or
 // during an evaluation), and a later Run continues exactly where it
@@ -37,6 +39,9 @@ func (t *Trainer) Run(ctx context.Context, d Data) (err error) {
 	if d.Train.Rows != t.st.TrainRows {
 		return fmt.Errorf("%w: the trainer was made for %d training items, the data has %d: start a new one",
 			ErrData, t.st.TrainRows, d.Train.Rows)
+	}
+	if err := t.checkAEData(d, false); err != nil {
+		return err
 	}
 	t.setEval(d)
 	if t.good == nil {
@@ -161,7 +166,7 @@ func (t *Trainer) finishEpoch(ctx context.Context, d Data) error {
 	e := t.st.Epoch + 1
 	t.Progress.Detail(fmt.Sprintf("evaluating epoch %d/%d", e, t.cfg.Epochs))
 	start := time.Now()
-	stat, proj, std, err := t.evaluate(ctx, d)
+	stat, proj, rec, std, err := t.evaluate(ctx, d)
 	if err != nil {
 		return err
 	}
@@ -171,6 +176,9 @@ func (t *Trainer) finishEpoch(ctx context.Context, d Data) error {
 	stat.Epoch = e
 	stat.TrainLoss = t.st.LossSum / float64(max(1, t.st.Batch))
 	stat.TrainAcc = float64(t.st.Right) / float64(max(1, t.st.Total))
+	if t.m.ae {
+		stat.TrainAcc = math.NaN()
+	}
 	stat.LR, stat.Seconds, stat.EvalSeconds = t.st.LastLR, t.st.Seconds, time.Since(start).Seconds()
 	if t.st.Seconds > 0 {
 		stat.ItemsPerSecond = float64(t.st.Items) / t.st.Seconds
@@ -181,6 +189,10 @@ func (t *Trainer) finishEpoch(ctx context.Context, d Data) error {
 	if proj != nil {
 		proj.Epoch = e
 		t.hist.addProjection(*proj)
+	}
+	if rec != nil {
+		rec.Epoch = e
+		t.hist.Recon = rec
 	}
 	if !math.IsNaN(std) {
 		t.hist.setStd(std)

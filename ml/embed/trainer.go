@@ -72,15 +72,23 @@ type state struct {
 
 	SampleIndex  []int `json:"sample_index"`
 	SampleLabels []int `json:"sample_labels"`
+	// ReconIndex lists the evaluation rows whose reconstructions an
+	// autoencoder shows, and LinearOutput tells that its output has no
+	// sigmoid (MSE on data outside [0, 1]).
+	ReconIndex   []int `json:"recon_index,omitempty"`
+	LinearOutput bool  `json:"linear_output,omitempty"`
 }
 
 // New returns a Trainer for cfg on data shaped like d, with fresh weights.
 // It checks the configuration against the data: an unknown architecture or
-// loss, Dim, Epochs or Batch below 1, a batch larger than the training
-// split, a learning rate that is not a positive number, a convolutional
-// network on tables, non-greyscale or too small images, and data whose
-// rows, labels or classes do not fit give errors wrapping ErrConfig or
-// ErrData. Training starts with Run.
+// loss, an autoencoder without a reconstruction loss (or the reverse),
+// Dim, Epochs or Batch below 1, a batch larger than the training split, a
+// learning rate that is not a positive number, a convolutional network on
+// tables, non-greyscale or too small images, the BCE loss on features
+// outside [0, 1], and data whose rows, labels or classes do not fit give
+// errors wrapping ErrConfig or ErrData. An autoencoder trained with MSE on
+// features outside [0, 1] gets a linear output instead of the sigmoid.
+// Training starts with Run.
 func New(cfg Config, d Data) (*Trainer, error) {
 	if err := d.check(d.Shape()); err != nil {
 		return nil, err
@@ -89,6 +97,9 @@ func New(cfg Config, d Data) (*Trainer, error) {
 		return nil, err
 	}
 	t := &Trainer{cfg: cfg, shape: d.Shape(), m: newModel(cfg, d.Shape())}
+	if err := t.checkAEData(d, true); err != nil {
+		return nil, err
+	}
 	t.countParams()
 	t.st.TrainRows = d.Train.Rows
 	t.st.SchedSteps = cfg.Epochs * t.batchesPerEpoch()
@@ -112,7 +123,8 @@ func (t *Trainer) Shape() Shape {
 }
 
 // NumParams returns the number of trainable values of the embedding
-// network and, separately, of its head (0 without one).
+// network and, separately, of its head (0 without one); for an
+// autoencoder, of the encoder and of the decoder.
 func (t *Trainer) NumParams() (net, head int) { return t.netParams, t.headParams }
 
 // countParams sets netParams and headParams from the model.
@@ -202,8 +214,9 @@ const (
 	streamEvalPairs = 1<<62 + 1 // and +2
 )
 
-// setEval chooses the projection sample for the evaluation split of d,
-// if its size changed.
+// setEval chooses the projection sample (and an autoencoder's
+// reconstruction sample, its first ReconstructionSample items when it is
+// as large) for the evaluation split of d, if its size changed.
 func (t *Trainer) setEval(d Data) {
 	if d.Eval.Rows == t.st.EvalRows && t.st.SampleIndex != nil {
 		return
@@ -214,11 +227,16 @@ func (t *Trainer) setEval(d Data) {
 	for i, r := range idx {
 		labels[i] = d.EvalLabels[r]
 	}
+	var recon []int
+	if t.cfg.Arch.Autoencoder() {
+		recon = slices.Clone(order[:min(ReconstructionSample, d.Eval.Rows)])
+	}
 	t.mu.Lock()
 	if t.st.SampleIndex != nil {
 		t.hist.Proj = nil // projections of another sample cannot be aligned
+		t.hist.Recon = nil
 	}
-	t.st.EvalRows, t.st.SampleIndex, t.st.SampleLabels = d.Eval.Rows, idx, labels
+	t.st.EvalRows, t.st.SampleIndex, t.st.SampleLabels, t.st.ReconIndex = d.Eval.Rows, idx, labels, recon
 	t.mu.Unlock()
 }
 
@@ -242,7 +260,7 @@ func (t *Trainer) Snapshot() Snapshot {
 		BatchLoss: slices.Clone(t.hist.BatchLoss), SmoothLoss: slices.Clone(t.hist.SmoothLoss), LossStride: t.hist.LossStride,
 		EpochStats: slices.Clone(t.hist.Epochs), Projections: slices.Clone(t.hist.Proj),
 		SampleIndex: slices.Clone(t.st.SampleIndex), SampleLabels: slices.Clone(t.st.SampleLabels),
-		EmbeddingStd: t.hist.Std, Collapse: t.hist.collapse(), Err: t.err}
+		EmbeddingStd: t.hist.Std, Collapse: t.hist.collapse(), Reconstructions: t.hist.Recon, Err: t.err}
 	if t.st.Seconds > 0 {
 		s.ItemsPerSecond = float64(t.st.Items) / t.st.Seconds
 	} else if n := len(t.hist.Epochs); n > 0 {
@@ -259,7 +277,8 @@ func (t *Trainer) Snapshot() Snapshot {
 }
 
 // Embed returns the n×Dim embeddings of the rows of X (scaled as the
-// training data), computed in inference mode in batches.
+// training data), computed in inference mode in batches: an
+// autoencoder's codes.
 func (t *Trainer) Embed(ctx context.Context, X blas32.General) (blas32.General, error) {
 	if !t.runMu.TryLock() {
 		return blas32.General{}, ErrRunning
@@ -272,7 +291,7 @@ func (t *Trainer) Embed(ctx context.Context, X blas32.General) (blas32.General, 
 }
 
 // Evaluate returns the kNN(k) accuracy (exact, Euclidean, uniform votes) of
-// the embeddings of d.Eval against those of d.Train.
+// the embeddings (codes) of d.Eval against those of d.Train.
 func (t *Trainer) Evaluate(ctx context.Context, d Data, k int) (float64, error) {
 	if !t.runMu.TryLock() {
 		return 0, ErrRunning
