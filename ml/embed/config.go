@@ -194,18 +194,18 @@ func (d Data) Shape() Shape {
 // Errors returned by New, Run, Embed, Save, Load and LoadFor; test with
 // errors.Is.
 var (
-	ErrConfig     = errors.New("embed: invalid configuration")
-	ErrData       = errors.New("embed: unusable data")
-	ErrShape      = errors.New("embed: the model was built for other inputs")
-	ErrRunning    = errors.New("embed: the trainer is running")
-	ErrDiverged   = errors.New("embed: training diverged")
-	ErrNotModel   = errors.New("embed: not an EmbedScope embedding checkpoint")
+	ErrConfig   = errors.New("embed: invalid configuration")
+	ErrData     = errors.New("embed: unusable data")
+	ErrShape    = errors.New("embed: the model was built for other inputs")
+	ErrRunning  = errors.New("embed: the trainer is running")
+	ErrDiverged = errors.New("embed: training diverged")
+	ErrNotModel = errors.New("embed: not an EmbedScope embedding checkpoint")
 	// ErrNotAutoencoder is returned by Decode and Reconstruct on a model
 	// that is not an autoencoder.
 	ErrNotAutoencoder = errors.New("embed: the model is not an autoencoder")
-	ErrVersion    = errors.New("embed: checkpoint written by a newer EmbedScope")
-	ErrCorrupt    = errors.New("embed: checkpoint is truncated or corrupt")
-	errNoTraining = errors.New("embed: no training items")
+	ErrVersion        = errors.New("embed: checkpoint written by a newer EmbedScope")
+	ErrCorrupt        = errors.New("embed: checkpoint is truncated or corrupt")
+	errNoTraining     = errors.New("embed: no training items")
 )
 
 // validate checks the configuration against the data shape and training
