@@ -32,11 +32,14 @@ const (
 	// Keras blog's): Conv 16 → pool → Conv 8 → pool → Conv 8 → pool, 3×3
 	// kernels, ReLU, 2×2 max-pooling with 'same' padding (28 → 14 → 7 →
 	// 4), so the code is the 4×4×8 = 128 values of the last pool for
-	// 28×28 images (ConvCode); the decoder mirrors it with UpSampling2D
-	// and ends with Conv 1 and a sigmoid. When Dim differs from ConvCode,
-	// a linear Dense(ConvCode, Dim) ends the encoder and Dense(Dim,
-	// ConvCode) → ReLU starts the decoder. Greyscale images of at least
-	// 4×4. See autoencoder.go for the one deviation from Keras.
+	// 28×28 images (ConvCode); the decoder mirrors it: Conv 8 → up → Conv
+	// 8 → up → Conv 16 → up → Conv 1 and a sigmoid, 4,385 parameters in
+	// all. Keras shrinks 16×16 to 14×14 with a 'valid' Conv 16; here each
+	// up-sampling is cropped to the side the encoder had at that depth
+	// (8×8 → 7×7), the same layers for any image size. When Dim is not
+	// ConvCode, a linear Dense(ConvCode, Dim) ends the encoder and
+	// Dense(Dim, ConvCode) → ReLU starts the decoder. Greyscale images of
+	// at least 4×4.
 	ConvAE Arch = "conv-ae"
 	// ModernAE is a dense autoencoder in today's style: inputs → 512 →
 	// 256 → Dim with ReLU and a linear code, the decoder Dim → 256 → 512 →

@@ -97,13 +97,14 @@ func weights(t *testing.T, tr *Trainer) []byte {
 
 // TestPauseResume: a run cancelled after some batches and resumed — in the
 // same trainer, or through a checkpoint file — ends with bit-for-bit the
-// weights and losses of an uninterrupted run. The seed network (with noise
+// weights, losses, projections and (autoencoders) reconstructions of an
+// uninterrupted run. The seed network (with noise
 // and dropout streams to replay) runs unless -short.
 func TestPauseResume(t *testing.T) {
 	cases := []struct {
 		arch Arch
 		loss Loss
-	}{{MLP, Siamese}, {MLP, Softmax}, {Small, Contrastive}}
+	}{{MLP, Siamese}, {MLP, Softmax}, {Small, Contrastive}, {ModernAE, MSE}, {ConvAE, BCE}}
 	if !testing.Short() {
 		cases = append(cases, struct {
 			arch Arch
@@ -171,6 +172,10 @@ func TestPauseResume(t *testing.T) {
 				if q := want.Projections[i]; p.Epoch != q.Epoch || p.Batch != q.Batch || !slices.Equal(p.X, q.X) {
 					t.Errorf("projection %d differs", i)
 				}
+			}
+			if a, b := got.Reconstructions, want.Reconstructions; c.arch.Autoencoder() &&
+				(a == nil || b == nil || a.Epoch != b.Epoch || a.Batch != b.Batch || !slices.Equal(a.Output, b.Output)) {
+				t.Error("reconstructions differ")
 			}
 		})
 	}

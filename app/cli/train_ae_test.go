@@ -1,0 +1,130 @@
+package cli
+
+import (
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"embedscope/ml/embed"
+)
+
+// trainAELines runs train-ae with --json and decodes its epoch lines and
+// final result.
+func trainAELines(t *testing.T, args ...string) ([]embed.EpochStat, TrainAEResult) {
+	t.Helper()
+	code, out, errOut := run(t, append([]string{"train-ae", "--json"}, args...)...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	var epochs []embed.EpochStat
+	for _, l := range lines[:len(lines)-1] {
+		var e embed.EpochStat
+		if err := json.Unmarshal([]byte(l), &e); err != nil {
+			t.Fatalf("epoch line %q: %v", l, err)
+		}
+		epochs = append(epochs, e)
+	}
+	var res TrainAEResult
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &res); err != nil {
+		t.Fatalf("result line %q: %v", lines[len(lines)-1], err)
+	}
+	return epochs, res
+}
+
+// TestTrainAE trains the seed-004 dense autoencoder with a 3-d code on the
+// embedded data, resumes it, evaluates it without training, clusters its
+// code with kmeans --features ae, and checks the errors of bad flags.
+func TestTrainAE(t *testing.T) {
+	model := filepath.Join(t.TempDir(), "dense.esm")
+	epochs, res := trainAELines(t, "--arch", "dense", "--dim", "3", "--epochs", "2", "--knn-eval", "200", "--out", model)
+	if len(epochs) != 2 || epochs[1].Epoch != 2 || !math.IsNaN(epochs[1].TrainAcc) || !math.IsNaN(epochs[1].EvalAcc) ||
+		!(epochs[1].EvalLoss > 0) || !(epochs[1].KNN > 0.1) {
+		t.Errorf("epoch lines %+v", epochs)
+	}
+	if res.Arch != "dense-ae" || res.Loss != "mse" || res.Dim != 3 || res.Batch != 256 || res.OneCycle || res.LR != 1e-3 ||
+		res.EncoderParams != 667_859 || res.DecoderParams != 53_200 || res.Train != 8000 || res.EvalSplit != "validation" ||
+		res.Eval != 2000 || res.Model != model || res.TSNE != nil {
+		t.Errorf("result %+v", res)
+	}
+	// After two epochs the sigmoid network is still near the mean image.
+	if res.EvalLoss != res.EvalMSE || !(res.EvalMSE < 1.1*res.MeanImageMSE) || !(res.MeanImageMSE > 0.08) || res.EvalMSE != epochs[1].EvalLoss {
+		t.Errorf("eval loss %v, MSE %v, mean image %v", res.EvalLoss, res.EvalMSE, res.MeanImageMSE)
+	}
+	k := res.KMeans
+	if k.K != 10 || k.NInit != 3 || !(k.PurityWeighted > 0.1) || !(k.PurityMean > 0.1) || !(k.NMI > 0) || !(k.Inertia > 0) {
+		t.Errorf("k-means %+v", k)
+	}
+	epochs, res = trainAELines(t, "--resume", model, "--epochs", "3")
+	if len(epochs) != 1 || epochs[0].Epoch != 3 || res.Epochs != 3 || res.Model != model {
+		t.Errorf("resumed: %+v, %+v", epochs, res)
+	}
+	epochs, res2 := trainAELines(t, "--resume", model)
+	if len(epochs) != 0 || res2.EvalMSE != res.EvalMSE || res2.KMeans.PurityWeighted != res.KMeans.PurityWeighted {
+		t.Errorf("evaluation only: %d epochs, %+v", len(epochs), res2)
+	}
+
+	code, out, e := run(t, "kmeans", "--features", "ae", "--model", model, "--n-init", "3", "--json")
+	var km KMeansResult
+	if code != 0 || json.Unmarshal([]byte(out), &km) != nil {
+		t.Fatalf("kmeans --features ae: exit %d, %s", code, e)
+	}
+	if km.Dim != 3 || km.Model != model || km.Rows != 8000 || math.Abs(km.PurityWeighted-res2.KMeans.PurityWeighted) > 1e-12 {
+		t.Errorf("kmeans on the code %+v, train-ae's %+v", km, res2.KMeans)
+	}
+
+	emb := filepath.Join(t.TempDir(), "mlp.esm")
+	if code, _, e := run(t, "train-siamese", "--arch", "mlp", "--epochs", "1", "--out", emb); code != 0 {
+		t.Fatal(e)
+	}
+	for _, c := range []struct {
+		cmd  string
+		args []string
+		msg  string
+	}{
+		{"train-ae", []string{"--arch", "resnet"}, `unknown autoencoder "resnet"`},
+		{"train-ae", []string{"--dim", "0"}, "dimension 0"},
+		{"train-ae", []string{"--loss", "softmax"}, "train it with the mse or bce loss"},
+		{"train-ae", []string{"--loss", "bce", "--scaling", "standardize"}, "must lie in [0, 1]"},
+		{"train-ae", []string{"--resume", model, "--arch", "conv"}, "--arch differs"},
+		{"train-ae", []string{"--resume", emb}, "not an autoencoder"},
+		{"kmeans", []string{"--features", "ae"}, "--model F.esm is needed"},
+		{"kmeans", []string{"--features", "ae", "--model", emb}, "not an autoencoder: use --features embedding"},
+		{"kmeans", []string{"--features", "codes"}, "unknown feature space"},
+	} {
+		code, _, e := run(t, append([]string{c.cmd}, c.args...)...)
+		if code != 1 || !strings.Contains(e, c.msg) {
+			t.Errorf("%s %v: exit %d, %q; want %q", c.cmd, c.args, code, e, c.msg)
+		}
+	}
+	if code, out, e := run(t, "kmeans", "--features", "embedding", "--model", emb); code != 0 || !strings.Contains(out, "32-d code of") {
+		t.Errorf("kmeans --features embedding: exit %d\n%s%s", code, out, e)
+	}
+}
+
+// TestTrainAEConvAndTSNE trains the conv autoencoder (its 128-value code,
+// BCE) on 1,500 images, and the modern one with a 2-d code, text output
+// and the t-SNE route (skipped with -short).
+func TestTrainAEConvAndTSNE(t *testing.T) {
+	dir := writeSmallIDX(t, 1500, 300)
+	_, res := trainAELines(t, "--data", dir, "--arch", "conv", "--epochs", "2", "--batch", "32", "--out", filepath.Join(t.TempDir(), "c.esm"))
+	if res.Arch != "conv-ae" || res.Dim != 128 || res.Loss != "bce" || res.EncoderParams != 1904 || res.DecoderParams != 2481 ||
+		res.Train != 1500 || res.EvalSplit != "test" || !(res.EvalMSE < res.MeanImageMSE) || res.EvalLoss == res.EvalMSE {
+		t.Errorf("conv result %+v", res)
+	}
+	if testing.Short() {
+		return
+	}
+	out := filepath.Join(t.TempDir(), "m.esm")
+	code, text, e := run(t, "train-ae", "--arch", "modern", "--dim", "2", "--epochs", "1", "--tsne", "--out", out)
+	if code != 0 || !strings.Contains(text, "epoch 1/1") || !strings.Contains(text, "k-means on the 2-d code") ||
+		!strings.Contains(text, "k-means on the t-SNE map of the code") || !strings.Contains(text, "mean image") {
+		t.Errorf("text output (exit %d):\n%s\n%s", code, text, e)
+	}
+	if _, err := os.Stat(out); err != nil {
+		t.Error(err)
+	}
+}
