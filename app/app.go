@@ -47,6 +47,7 @@ func New(a fyne.App, opts Options) (*UI, error) {
 	runner.Dispatch = fyne.Do
 	u := &UI{App: a, Window: w, cancel: cancel}
 	u.Env = &views.Env{Window: w, Workspace: workspace.New(), Jobs: runner}
+	u.Env.ShowPanel = u.ShowPanel
 	runner.OnError = func(job string, err error) {
 		dialog.ShowError(fmt.Errorf("%s failed: %w", job, err), w)
 	}

@@ -48,8 +48,9 @@ type clustersView struct {
 
 	space                *widget.Select
 	pcaK, k, nInit, seed *widget.Entry
-	run                  *widget.Button
+	run, trainAE         *widget.Button
 	colourBy             *widget.RadioGroup
+	axes                 *widget.Select // for spaces of 3 or more dimensions
 	summary, compareText *widget.Label
 	centroids, compare   *FigureView
 	scatter              *Scatter
@@ -67,6 +68,16 @@ func newClustersView(env *Env) *clustersView {
 	v.seed = entryWith("0")
 	v.run = widget.NewButton("Run k-means", v.startClustering)
 	v.run.Importance = widget.HighImportance
+	v.trainAE = widget.NewButton("Train an autoencoder…", func() {
+		if env.presetAutoencoder != nil {
+			env.presetAutoencoder()
+		}
+		if env.ShowPanel != nil {
+			env.ShowError(env.ShowPanel("embedding"))
+		}
+	})
+	v.axes = widget.NewSelect([]string{axesPCA}, func(string) { v.reproject() })
+	v.axes.SetSelected(axesPCA)
 	v.colourBy = widget.NewRadioGroup([]string{"true class", "cluster"}, func(string) { v.updateScatter() })
 	v.colourBy.Horizontal = true
 	v.colourBy.SetSelected("true class")
@@ -85,7 +96,11 @@ func newClustersView(env *Env) *clustersView {
 		),
 		v.run, v.summary,
 		widget.NewSeparator(),
+		wrapLabel("An autoencoder's code becomes a space here once it is trained (Embedding training panel, then \"Evaluate kNN(5) and publish\")."),
+		v.trainAE,
+		widget.NewSeparator(),
 		bold("Scatter colour"), v.colourBy,
+		bold("Scatter axes"), v.axes,
 	)
 	v.centroids = NewFigureView("decoded-centroids", env.Window)
 	v.centroids.SetMessage("Run k-means first (left).")
@@ -208,7 +223,7 @@ func (v *clustersView) startClustering() {
 			return err
 		}
 		t.Stage("projecting to 2-D for the scatter", 0)
-		proj, marks, err = projectSpace(ctx, ws, space, cl.Model.Centers)
+		proj, marks, err = projectSpaceAxes(ctx, ws, space, cl.Model.Centers, -1, -1)
 		return err
 	}, func(err error) {
 		v.run.Enable()
@@ -220,6 +235,7 @@ func (v *clustersView) startClustering() {
 			return
 		}
 		v.cl, v.proj, v.marks = cl, proj, marks
+		v.setAxesOptions(cl.Space)
 		v.show()
 	})
 }
@@ -228,16 +244,29 @@ func (v *clustersView) startClustering() {
 // when it is 2-D, its first two components for a PCA space, else a PCA-2 of
 // it) and the centres mapped the same way, as marks.
 func projectSpace(ctx context.Context, ws *workspace.Workspace, space *workspace.Space, centers blas32.General) (*figures.Projection, []figures.Mark, error) {
+	return projectSpaceAxes(ctx, ws, space, centers, -1, -1)
+}
+
+// projectSpaceAxes is projectSpace with a choice of axes: dimensions xs
+// and ys of the space itself, or (xs < 0) the default view.
+func projectSpaceAxes(ctx context.Context, ws *workspace.Workspace, space *workspace.Space, centers blas32.General, xs, ys int) (*figures.Projection, []figures.Mark, error) {
 	items := workspace.NewItems(ws.Splits())
-	xs, ys := 0, 1
-	xLabel, yLabel := space.Name+" dimension 1", space.Name+" dimension 2"
 	var flat *workspace.Space
 	var cproj blas32.General
+	var xLabel, yLabel string
 	switch {
 	case space.Dim() == 1:
 		return nil, nil, fmt.Errorf("the %s space has one dimension: nothing to scatter", space.Name)
+	case xs >= 0 && ys >= 0:
+		if xs >= space.Dim() || ys >= space.Dim() {
+			return nil, nil, fmt.Errorf("the %s space has %d dimensions, not %d", space.Name, space.Dim(), max(xs, ys)+1)
+		}
+		flat, cproj = space, centers
+		xLabel, yLabel = fmt.Sprintf("%s dimension %d", space.Name, xs+1), fmt.Sprintf("%s dimension %d", space.Name, ys+1)
 	case space.Dim() == 2 || strings.HasPrefix(space.Name, "PCA-"):
 		flat, cproj = space, centers
+		xs, ys = 0, 1
+		xLabel, yLabel = space.Name+" dimension 1", space.Name+" dimension 2"
 		if strings.HasPrefix(space.Name, "PCA-") {
 			xLabel, yLabel = "PC 1", "PC 2"
 		}
@@ -254,6 +283,7 @@ func projectSpace(ctx context.Context, ws *workspace.Workspace, space *workspace
 			flat.Test = m.Transform(space.Test, blas32.General{})
 		}
 		cproj = m.Transform(centers, blas32.General{})
+		xs, ys = 0, 1
 		xLabel, yLabel = "PC 1 of "+space.Name, "PC 2 of "+space.Name
 	}
 	p := &figures.Projection{X: items.Column(flat, xs), Y: items.Column(flat, ys), Labels: items.Labels(), Classes: ws.Data().Classes,
@@ -263,6 +293,57 @@ func projectSpace(ctx context.Context, ws *workspace.Workspace, space *workspace
 		marks[j] = figures.Mark{X: cproj.Data[j*cproj.Stride+xs], Y: cproj.Data[j*cproj.Stride+ys], Label: fmt.Sprintf("C%d", j)}
 	}
 	return p, marks, nil
+}
+
+// axesPCA is the default choice of scatter axes: PCA-2 of the space (or
+// the space itself when it is 2-D or a PCA).
+const axesPCA = "PCA of the space"
+
+// setAxesOptions offers the pairs of the first dimensions of a space of
+// three or more dimensions (pairs among the first 6) beside its PCA view.
+func (v *clustersView) setAxesOptions(s *workspace.Space) {
+	opts := []string{axesPCA}
+	if d := s.Dim(); d >= 3 {
+		for i := range min(d, 6) {
+			for j := i + 1; j < min(d, 6); j++ {
+				opts = append(opts, fmt.Sprintf("dimensions %d and %d", i+1, j+1))
+			}
+		}
+	}
+	v.axes.Options = opts
+	v.axes.Selected = axesPCA
+	v.axes.Refresh()
+}
+
+// reproject redraws the scatter on the chosen axes.
+func (v *clustersView) reproject() {
+	cl := v.cl
+	if cl == nil {
+		return
+	}
+	xs, ys := -1, -1
+	if v.axes.Selected != axesPCA {
+		if _, err := fmt.Sscanf(v.axes.Selected, "dimensions %d and %d", &xs, &ys); err != nil {
+			return
+		}
+		xs, ys = xs-1, ys-1
+	}
+	ws := v.env.Workspace
+	seq := v.seq
+	go func() {
+		proj, marks, err := projectSpaceAxes(context.Background(), ws, cl.Space, cl.Model.Centers, xs, ys)
+		fyne.Do(func() {
+			if err != nil {
+				v.env.ShowError(err)
+				return
+			}
+			if v.cl != cl || v.seq != seq {
+				return
+			}
+			v.proj, v.marks = proj, marks
+			v.updateScatter()
+		})
+	}()
 }
 
 func (v *clustersView) show() {

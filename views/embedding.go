@@ -68,14 +68,19 @@ type embeddingView struct {
 	bar                       *widget.ProgressBar
 
 	live
-	tabs *container.AppTabs
+	tabs          *container.AppTabs
+	reconView     *FigureView            // an autoencoder's live reconstructions
+	reconTabIndex int                    // its tab
+	shownRecon    *embed.Reconstructions // the sample it shows
 }
 
 func newEmbeddingView(env *Env) *embeddingView {
 	v := &embeddingView{env: env}
-	v.arch = widget.NewSelect(archOrder, nil)
+	v.arch = widget.NewSelect(embedArchList, func(string) { v.archChanged() })
 	v.arch.SetSelected(archOrder[0])
 	v.loss = widget.NewSelect(lossOrder, func(string) { v.applyDefaults() })
+	v.reconView = NewFigureView("autoencoder-reconstructions", env.Window)
+	v.reconView.SetMessage("Choose an autoencoder to see its reconstructions here.")
 	v.dim, v.epochs, v.batch, v.lr = entryWith("32"), entryWith("8"), entryWith("256"), entryWith("0.003")
 	v.oneCycle = widget.NewCheck("one-cycle learning rate", nil)
 	v.loss.SetSelected(lossOrder[0])
@@ -120,7 +125,10 @@ func newEmbeddingView(env *Env) *embeddingView {
 		container.NewTabItem("Embedding scatter", v.scatterTab),
 		container.NewTabItem("Density", v.density),
 		container.NewTabItem("Hexbin", v.hexbin),
+		container.NewTabItem("Reconstructions", v.reconView),
 	)
+	v.reconTabIndex = len(v.tabs.Items) - 1
+	env.presetAutoencoder = v.presetAutoencoder
 	env.Workspace.OnChange(func() { fyne.Do(v.dataChanged) })
 	v.setButtons()
 	split := container.NewHSplit(container.NewVScroll(container.NewPadded(controls)), v.tabs)
@@ -132,11 +140,12 @@ func newEmbeddingView(env *Env) *embeddingView {
 // applyDefaults sets batch, learning rate, epochs and schedule to the
 // recommended values of the chosen loss.
 func (v *embeddingView) applyDefaults() {
-	l, ok := lossLabels[v.loss.Selected]
-	if !ok || v.batch == nil {
+	l, ok := v.selectedLoss()
+	a, aok := v.selectedArch()
+	if !ok || !aok || v.batch == nil || a.Autoencoder() != l.Reconstruction() {
 		return
 	}
-	c := embed.DefaultConfig(embed.Seed, l)
+	c := embed.DefaultConfig(a, l)
 	v.batch.SetText(strconv.Itoa(c.Batch))
 	v.lr.SetText(strconv.FormatFloat(c.LR, 'g', -1, 64))
 	v.epochs.SetText(strconv.Itoa(c.Epochs))
@@ -201,17 +210,17 @@ func trainingData(ctx context.Context, ws *workspace.Workspace) (embed.Data, err
 
 // config reads the controls.
 func (v *embeddingView) config(trainRows int) (embed.Config, error) {
-	arch, ok := archLabels[v.arch.Selected]
+	arch, ok := v.selectedArch()
 	if !ok {
 		return embed.Config{}, fmt.Errorf("choose an architecture")
 	}
-	loss, ok := lossLabels[v.loss.Selected]
+	loss, ok := v.selectedLoss()
 	if !ok {
 		return embed.Config{}, fmt.Errorf("choose a loss")
 	}
 	c := embed.DefaultConfig(arch, loss)
 	var err error
-	if c.Dim, err = positiveInt(v.dim, "The embedding size", 1, 4096); err != nil {
+	if c.Dim, err = positiveInt(v.dim, "The embedding (code) size", 1, 4096); err != nil {
 		return c, err
 	}
 	if c.Epochs, err = positiveInt(v.epochs, "Epochs", 1, 10000); err != nil {

@@ -47,6 +47,9 @@ type embeddingResult struct {
 	accuracy float64 // kNN(5) of the evaluation split against train, in the embedding
 	baseline float64 // PCA(32) + kNN(5) on the same splits
 	split    string
+	// For an autoencoder: the mean squared reconstruction error of the
+	// evaluation split, and that of the mean training item.
+	reconMSE, meanMSE float64
 }
 
 func (v *embeddingView) buildLive() {
@@ -91,6 +94,10 @@ func (v *embeddingView) resetLive() {
 	l.replay.Max, l.replay.Value = 1, 0
 	l.replay.Refresh()
 	l.liveScatter.SetData(ScatterData{})
+	v.shownRecon = nil
+	if a, ok := v.selectedArch(); ok && a.Autoencoder() {
+		v.reconView.SetMessage("Reconstructions of eight validation images appear here after the first epoch, and are redrawn as training goes on.")
+	}
 }
 
 func (v *embeddingView) snapshot() embed.Snapshot {
@@ -118,7 +125,10 @@ func (v *embeddingView) refresh() {
 	}
 	if n := len(s.EpochStats); n > 0 {
 		e := s.EpochStats[n-1]
-		txt += fmt.Sprintf("\nLast epoch: train loss %.4f, evaluation loss %.4f, evaluation accuracy %.4f", e.TrainLoss, e.EvalLoss, e.EvalAcc)
+		txt += fmt.Sprintf("\nLast epoch: train loss %.4f, evaluation loss %.4f", e.TrainLoss, e.EvalLoss)
+		if !math.IsNaN(e.EvalAcc) {
+			txt += fmt.Sprintf(", evaluation accuracy %.4f", e.EvalAcc)
+		}
 		if !math.IsNaN(e.KNN) {
 			txt += fmt.Sprintf(", kNN(5) %.4f on %d items", e.KNN, cfg.KNNEval)
 		}
@@ -150,6 +160,7 @@ func (v *embeddingView) refresh() {
 		}
 		l.replay.Refresh()
 	}
+	v.showReconstructions(s.Reconstructions)
 }
 
 func epochPoints(stats []embed.EpochStat) []figures.EpochPoint {
@@ -222,7 +233,12 @@ func (v *embeddingView) finish() {
 			return
 		}
 		v.result = res
-		v.final.SetText(fmt.Sprintf("Embedding + kNN(5) on the %s split: %.4f — PCA(32) + kNN(5): %.4f. The embedding is now a feature space in the Clusters panel.", res.split, res.accuracy, res.baseline))
+		if t.Config().Arch.Autoencoder() {
+			v.final.SetText(fmt.Sprintf("Code + kNN(5) on the %s split: %.4f — PCA(32) + kNN(5): %.4f. Reconstruction MSE %.4f (the mean image: %.4f). The code is now the feature space %q in the Clusters and Prototypes panels, with its decoder.",
+				res.split, res.accuracy, res.baseline, res.reconMSE, res.meanMSE, res.space.Name))
+		} else {
+			v.final.SetText(fmt.Sprintf("Embedding + kNN(5) on the %s split: %.4f — PCA(32) + kNN(5): %.4f. The embedding is now a feature space in the Clusters panel.", res.split, res.accuracy, res.baseline))
+		}
 		v.showEmbedding()
 	})
 }
@@ -234,7 +250,10 @@ func evaluateEmbedding(ctx context.Context, ws *workspace.Workspace, t *embed.Tr
 		return nil, err
 	}
 	tr.Stage("embedding the splits", 3)
-	space := &workspace.Space{Name: "embedding"}
+	space, err := publishedSpace(t)
+	if err != nil {
+		return nil, err
+	}
 	for _, s := range []struct {
 		dst *blas32.General
 		src workspace.Features
@@ -254,6 +273,12 @@ func evaluateEmbedding(ctx context.Context, ws *workspace.Workspace, t *embed.Tr
 		eval, evalX = val, space.Val
 	}
 	res := &embeddingResult{space: space, split: eval.Split.Name}
+	if t.Config().Arch.Autoencoder() {
+		tr.Stage("reconstruction error", 0)
+		if res.reconMSE, res.meanMSE, err = reconstructionError(ctx, t, eval.X, train.X); err != nil {
+			return nil, err
+		}
+	}
 	tr.Stage("kNN(5) in the embedding", 0)
 	if res.accuracy, err = knnAccuracy(ctx, space.Train, train.Split.Labels(), evalX, eval.Split.Labels()); err != nil {
 		return nil, err
@@ -291,7 +316,11 @@ func (v *embeddingView) showEmbedding() {
 		if err != nil {
 			return
 		}
-		proj.Title = fmt.Sprintf("Learned embedding of %s (kNN(5) %.4f on %s)", ds.Name, res.accuracy, res.split)
+		what := "Learned embedding"
+		if res.space.Name != "embedding" {
+			what = "Autoencoder code (" + res.space.Name + ")"
+		}
+		proj.Title = fmt.Sprintf("%s of %s (kNN(5) %.4f on %s)", what, ds.Name, res.accuracy, res.split)
 		fyne.Do(func() {
 			if v.result != res {
 				return
@@ -308,7 +337,7 @@ func (v *embeddingView) showEmbedding() {
 				}
 			}
 			p := *proj
-			p.Title = "Learned embedding of " + ds.Name
+			p.Title = what + " of " + ds.Name
 			l.density.SetPlot(figures.Density(p, DefaultDensityBins, DefaultDensityEvery))
 			l.hexbin.SetPlot(figures.Hexbin(p, DefaultHexGrid, DefaultHexMin))
 		})

@@ -84,6 +84,14 @@ func (f *FigureView) SetMessage(msg string) {
 	f.export.Disable()
 }
 
+// Message returns the text shown instead of a figure ("" when a figure
+// is shown).
+func (f *FigureView) Message() string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.message
+}
+
 // Plot returns the figure shown (nil when none).
 func (f *FigureView) Plot() *plot.Plot {
 	f.mu.Lock()

@@ -19,6 +19,13 @@ type Env struct {
 	Window    fyne.Window
 	Workspace *workspace.Workspace
 	Jobs      *jobs.Runner
+	// ShowPanel, when set (by the app), switches to the panel with the
+	// given ID.
+	ShowPanel func(id string) error
+
+	// presetAutoencoder, set by the embedding panel, selects an
+	// autoencoder there (for the Clusters panel's "Train an autoencoder").
+	presetAutoencoder func()
 }
 
 // ShowError shows err in a dialog over the window.

@@ -24,9 +24,13 @@ type Workspace struct {
 	features map[string]Features // cache, keyed by split name, for the current generation
 	dups     *dataset.Duplicates
 	spaces   map[string]*Space // feature spaces computed for the current generation
+	// labelings are per-item labels computed for the current generation.
+	labelings map[string]*Labeling
+	sel       selection // kept across splits and scalings, cleared with new data
 
 	listeners      []func()
 	spaceListeners []func()
+	selListeners   []func()
 }
 
 // Features are the scaled features of one split.
@@ -67,8 +71,13 @@ func (w *Workspace) SetData(ds *dataset.Dataset) error {
 	w.data, w.splitOpts, w.splits = ds, opts, splits
 	w.scaling = dataset.DefaultScaling(ds)
 	w.reset()
+	hadSelection := len(w.sel.refs) > 0 || w.sel.focus != nil
+	w.sel = selection{}
 	w.mu.Unlock()
 	w.notify()
+	if hadSelection {
+		w.notifySelection()
+	}
 	return nil
 }
 
@@ -102,6 +111,7 @@ func (w *Workspace) SetScaling(s dataset.Scaling) {
 	w.generation++
 	w.features = nil
 	w.spaces = nil
+	w.labelings = nil
 	w.mu.Unlock()
 	w.notify()
 }
@@ -112,6 +122,7 @@ func (w *Workspace) reset() {
 	w.features = nil
 	w.dups = nil
 	w.spaces = nil
+	w.labelings = nil
 }
 
 // Data returns the current data set (nil when none is open).

@@ -327,6 +327,14 @@ func TestAutoencoderCheckpoint(t *testing.T) {
 	if !slices.Equal(c1.Data, c2.Data) || !slices.Equal(o1.Data, o2.Data) {
 		t.Error("codes or decodings differ after load")
 	}
+	clone, err := tr.Clone()
+	if err != nil {
+		t.Fatal(err)
+	}
+	o3, _ := clone.Decode(context.Background(), c1)
+	if !slices.Equal(o1.Data, o3.Data) || clone.Config().CheckpointPath != "" {
+		t.Error("the clone decodes differently or writes checkpoints")
+	}
 	other := d.Shape()
 	other.Height, other.Width = 8, 98
 	if _, err := LoadFor(path, other); !errors.Is(err, ErrShape) {

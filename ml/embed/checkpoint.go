@@ -170,6 +170,23 @@ func (t *Trainer) Save(path string) error {
 	return writeAtomic(path, b)
 }
 
+// Clone returns an independent copy of the trainer, weights, optimiser
+// state and history included (the round trip of Save and Load, in
+// memory): e.g. a frozen decoder that keeps answering while the original
+// trains on. Config.CheckpointPath of the copy is empty. It returns
+// ErrRunning while Run is in progress.
+func (t *Trainer) Clone() (*Trainer, error) {
+	if !t.runMu.TryLock() {
+		return nil, ErrRunning
+	}
+	defer t.runMu.Unlock()
+	b, err := t.marshal()
+	if err != nil {
+		return nil, err
+	}
+	return decode(b)
+}
+
 // Load reads a checkpoint written by Save (or by Run with
 // Config.CheckpointPath) and returns a trainer that continues where it
 // stopped. Errors wrap ErrNotModel, ErrVersion (a newer format) or
