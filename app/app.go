@@ -35,7 +35,8 @@ type UI struct {
 	Tabs   *container.AppTabs
 	Status *views.StatusBar
 
-	cancel context.CancelFunc
+	cancel      context.CancelFunc
+	sessionPath string // the session file last saved or opened; "" when none
 }
 
 // New builds the main window of a, with every panel, menus and the status
@@ -61,16 +62,18 @@ func New(a fyne.App, opts Options) (*UI, error) {
 	}
 	u.Status = views.NewStatusBar(runner)
 	w.SetContent(container.NewBorder(nil, container.NewVBox(widget.NewSeparator(), u.Status), nil, nil, u.Tabs))
+	u.applyThemePreference()
 	w.SetMainMenu(u.menu())
 	u.addShortcuts()
-	w.Resize(fyne.NewSize(1280, 800))
+	w.Resize(u.rememberedWindowSize())
 	w.SetCloseIntercept(u.confirmClose)
 
-	if opts.View != "" {
-		if err := u.ShowPanel(opts.View); err != nil {
+	if view := u.startPanel(opts.View); view != "" {
+		if err := u.ShowPanel(view); err != nil {
 			return nil, err
 		}
 	}
+	u.rememberPanels()
 	u.Open(opts.Data)
 	return u, nil
 }
@@ -100,14 +103,8 @@ func (u *UI) Open(source string) *jobs.Job {
 	name := "Open " + filepath.Base(source)
 	var ds *dataset.Dataset
 	return u.Env.Jobs.Start(name, func(ctx context.Context, t *progress.Tracker) error {
-		t.Stage("reading "+source, 0)
 		var err error
-		ds, err = workspace.Open(ctx, source, func(done, total int) {
-			if total > 0 {
-				t.Stage("reading images", float64(total))
-				t.Set(float64(done))
-			}
-		})
+		ds, err = readSource(ctx, t, source)
 		return err
 	}, func(err error) {
 		if err != nil {
@@ -117,12 +114,26 @@ func (u *UI) Open(source string) *jobs.Job {
 			u.Env.ShowError(err)
 			return
 		}
-		u.Window.SetTitle("EmbedScope — " + ds.Name)
+		u.sessionPath = ""
+		u.addRecent(recentData, source)
+		u.updateTitle()
+	})
+}
+
+// readSource loads a data source, reporting progress on t.
+func readSource(ctx context.Context, t *progress.Tracker, source string) (*dataset.Dataset, error) {
+	t.Stage("reading "+source, 0)
+	return workspace.Open(ctx, source, func(done, total int) {
+		if total > 0 {
+			t.Stage("reading images", float64(total))
+			t.Set(float64(done))
+		}
 	})
 }
 
 // Close cancels all jobs and closes the window.
 func (u *UI) Close() {
+	u.rememberWindow()
 	u.cancel()
 	u.Window.Close()
 }

@@ -29,11 +29,13 @@ func (u *UI) menu() *fyne.MainMenu {
 	openFolder.Shortcut = shortcutOpenFolder
 	openFile := fyne.NewMenuItem("Open CSV or TSV file…", u.showOpenFile)
 	openFile.Shortcut = shortcutOpenFile
-	file := fyne.NewMenu("File", openFolder, openFile, fyne.NewMenuItemSeparator())
+	file := fyne.NewMenu("File", openFolder, openFile, u.recentMenuItem(), fyne.NewMenuItemSeparator())
 	if workspace.FullFashionMNISTAvailable() {
 		file.Items = append(file.Items, fyne.NewMenuItem("Open full Fashion-MNIST (70,000 images)", func() { u.Open(workspace.FashionMNISTDir) }))
 	}
 	file.Items = append(file.Items, fyne.NewMenuItem("Open embedded sample (10,000 images)", func() { u.Open(workspace.Embedded) }))
+	file.Items = append(file.Items, fyne.NewMenuItemSeparator())
+	file.Items = append(file.Items, u.sessionMenuItems()...)
 	cancel := fyne.NewMenuItem("Cancel running jobs", u.Env.Jobs.CancelAll)
 	cancel.Shortcut = shortcutCancel
 	file.Items = append(file.Items, fyne.NewMenuItemSeparator(), cancel)
@@ -47,6 +49,7 @@ func (u *UI) menu() *fyne.MainMenu {
 		}
 		view.Items = append(view.Items, item)
 	}
+	view.Items = append(view.Items, fyne.NewMenuItemSeparator(), u.themeMenuItem())
 	help := fyne.NewMenu("Help",
 		fyne.NewMenuItem("Keyboard shortcuts", u.showShortcuts),
 		fyne.NewMenuItem("About EmbedScope", u.showAbout),
@@ -60,6 +63,7 @@ func (u *UI) addShortcuts() {
 	c.AddShortcut(shortcutOpenFolder, func(fyne.Shortcut) { u.showOpenFolder() })
 	c.AddShortcut(shortcutOpenFile, func(fyne.Shortcut) { u.showOpenFile() })
 	c.AddShortcut(shortcutCancel, func(fyne.Shortcut) { u.Env.Jobs.CancelAll() })
+	u.addSessionShortcuts(c)
 	for i, p := range views.Panels {
 		if i >= len(panelKeys) {
 			break
@@ -115,8 +119,9 @@ func (u *UI) showShortcuts() {
 	lines := []string{
 		"Ctrl+O\tOpen a data folder (IDX files or class sub-folders)",
 		"Ctrl+Shift+O\tOpen a CSV file",
-		"Ctrl+.\tCancel running jobs",
 	}
+	lines = append(lines, sessionShortcutHelp...)
+	lines = append(lines, "Ctrl+.\tCancel running jobs")
 	for i, p := range views.Panels {
 		if i < len(panelKeys) {
 			lines = append(lines, fmt.Sprintf("Ctrl+%d\tShow the %s panel", i+1, p.Title))

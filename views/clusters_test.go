@@ -12,14 +12,14 @@ func TestClustersPanel(t *testing.T) {
 	env.Window.SetContent(v.content)
 	openEmbedded(t, env)
 
-	for _, space := range []string{"pixels", "PCA"} {
+	for run, space := range []string{"pixels", "PCA"} {
 		v.space.SetSelected(space)
 		v.k.SetText("10")
 		v.nInit.SetText("1")
 		v.startClustering()
 		waitUntil(t, "k-means on "+space, 30*time.Second, func() bool {
 			return v.cl != nil && strings.HasPrefix(v.cl.Space.Name, map[string]string{"pixels": "pixels", "PCA": "PCA-32"}[space]) &&
-				v.centroids.Plot() != nil && v.compare.Plot() != nil
+				v.centroids.Plot() != nil && v.compare.Plot() != nil && len(v.results) == run+1
 		})
 		q := v.cl.Quality
 		if q.PurityWeighted < 0.4 || q.PurityMean < q.PurityWeighted-0.2 || q.NMI < 0.3 {

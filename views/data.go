@@ -99,7 +99,7 @@ func newDataView(env *Env) fyne.CanvasObject {
 		v.dupsTab,
 		v.nearTab,
 	)
-	env.Workspace.OnChange(func() { fyne.Do(v.refresh) })
+	env.Workspace.OnChange(func() { uiDo(v.refresh) })
 	v.refresh()
 
 	left := container.NewVScroll(container.NewPadded(info))
@@ -254,7 +254,7 @@ func newScalingSelect(env *Env) *widget.Select {
 			env.Workspace.SetScaling(s)
 		}
 	}
-	env.Workspace.OnChange(func() { fyne.Do(sync) })
+	env.Workspace.OnChange(func() { uiDo(sync) })
 	sync()
 	return sel
 }

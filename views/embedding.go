@@ -26,7 +26,7 @@ import (
 var embeddingPanel = Panel{
 	ID:    "embedding",
 	Title: "Embedding training",
-	Intro: "Seed notebook 000: train a learned (siamese or classifier-trained) embedding and watch it live — the losses, the accuracies and the 2-D projection of a fixed validation sample after every epoch. When training ends the embedding joins the other panels as one more feature space, beside PCA.",
+	Intro: "Seed notebooks 000, 003, 004: train a learned (siamese or classifier-trained) embedding or an autoencoder and watch it live — the losses, the accuracies, the 2-D projection of a fixed validation sample and an autoencoder's reconstructions. When training ends the embedding (or code, with its decoder) joins the other panels as one more feature space.",
 	View:  func(env *Env) fyne.CanvasObject { return newEmbeddingView(env).content },
 }
 
@@ -129,7 +129,8 @@ func newEmbeddingView(env *Env) *embeddingView {
 	)
 	v.reconTabIndex = len(v.tabs.Items) - 1
 	env.presetAutoencoder = v.presetAutoencoder
-	env.Workspace.OnChange(func() { fyne.Do(v.dataChanged) })
+	env.Workspace.OnChange(func() { uiDo(v.dataChanged) })
+	env.Workspace.OnSpacesChange(func() { uiDo(v.restoreFromWorkspace) })
 	v.setButtons()
 	split := container.NewHSplit(container.NewVScroll(container.NewPadded(controls)), v.tabs)
 	split.Offset = 0.28
@@ -349,7 +350,7 @@ func (v *embeddingView) startPolling() {
 		defer tick.Stop()
 		for range tick.C {
 			stop := false
-			fyne.DoAndWait(func() {
+			uiDoAndWait(func() {
 				if v.job == nil {
 					v.polling = false
 					stop = true

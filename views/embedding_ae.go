@@ -3,8 +3,8 @@ package views
 import (
 	"context"
 	"fmt"
+	"math"
 	"strconv"
-	"sync"
 
 	"gonum.org/v1/gonum/blas/blas32"
 	"gonum.org/v1/plot"
@@ -159,31 +159,21 @@ func aeReconstructionFigure(ds *dataset.Dataset, sc *dataset.Scaler, r *embed.Re
 func codeSpaceName(c embed.Config) string { return fmt.Sprintf("%s code d=%d", c.Arch, c.Dim) }
 
 // publishedSpace returns the empty space the trained network's outputs go
-// into: "embedding", or for an autoencoder its code with a frozen copy of
-// the decoder as Inverse (safe for concurrent use; training on does not
-// change it).
+// into: "embedding", or for an autoencoder its code with its decoder as
+// Inverse. The space keeps a frozen copy of the network as its Model
+// (training on does not change it; saved sessions store it).
 func publishedSpace(t *embed.Trainer) (*workspace.Space, error) {
 	cfg := t.Config()
-	if !cfg.Arch.Autoencoder() {
-		return &workspace.Space{Name: "embedding"}, nil
-	}
 	frozen, err := t.Clone()
 	if err != nil {
 		return nil, err
 	}
-	var mu sync.Mutex
-	dim := cfg.Dim
-	inverse := func(dst, row []float32) {
-		mu.Lock()
-		defer mu.Unlock()
-		out, err := frozen.Decode(context.Background(), blas32.General{Rows: 1, Cols: dim, Stride: dim, Data: row[:dim]})
-		if err != nil {
-			clear(dst)
-			return
-		}
-		copy(dst, out.Data)
+	m := workspace.NewTrainerModel(frozen)
+	name := "embedding"
+	if cfg.Arch.Autoencoder() {
+		name = codeSpaceName(cfg)
 	}
-	return &workspace.Space{Name: codeSpaceName(cfg), Inverse: inverse}, nil
+	return &workspace.Space{Name: name, Model: m, Inverse: m.InverseFunc()}, nil
 }
 
 // reconstructionError returns the mean squared reconstruction error of X
@@ -211,3 +201,47 @@ func reconstructionError(ctx context.Context, t *embed.Trainer, X, train blas32.
 	}
 	return mse, s / float64(max(1, X.Rows*X.Cols)), nil
 }
+
+// restoreFromWorkspace shows a network that a restored session brought
+// back (a space whose Model is a trained network) when the panel has none:
+// its curves, live projections, reconstructions and scatter, ready to be
+// trained on.
+func (v *embeddingView) restoreFromWorkspace() {
+	ws := v.env.Workspace
+	if v.trainer != nil || v.job != nil || ws.Data() == nil {
+		return
+	}
+	var sp *workspace.Space
+	var model *workspace.TrainerModel
+	for _, name := range ws.SpaceNames() {
+		s := ws.Space(name)
+		if m, ok := s.Model.(*workspace.TrainerModel); ok && (sp == nil || name == "embedding") {
+			sp, model = s, m
+		}
+	}
+	if sp == nil {
+		return
+	}
+	t, err := model.Clone()
+	if err != nil {
+		return
+	}
+	d, err := trainingData(context.Background(), ws)
+	if err != nil || d.Shape().Features() != t.Shape().Features() {
+		return
+	}
+	v.trainer, v.data, v.gen = t, d, ws.Generation()
+	v.result = &embeddingResult{space: sp, accuracy: math.NaN(), baseline: math.NaN()}
+	v.resetLive()
+	v.refresh()
+	v.final.SetText(ws.Setting(finalSetting))
+	if v.final.Text == "" {
+		v.final.SetText(fmt.Sprintf("Restored from the session: the %s space.", sp.Name))
+	}
+	v.setButtons()
+	v.showEmbedding()
+}
+
+// finalSetting keeps the panel's verdict on the published network in the
+// workspace, so a saved session shows it again.
+const finalSetting = "embedding.final"

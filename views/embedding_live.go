@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"image"
 	"math"
+	"slices"
 	"strconv"
 	"time"
 
@@ -66,6 +67,7 @@ func (v *embeddingView) buildLive() {
 	l.progressTab = container.NewBorder(nil, container.NewHBox(csvButton), nil, nil, curves)
 
 	l.liveScatter = NewScatter()
+	l.liveScatter.Link(v.env.Workspace, "live embedding")
 	l.liveScatter.Name = "embedding-live"
 	l.replay = widget.NewSlider(0, 1)
 	l.replay.Step = 1
@@ -77,6 +79,7 @@ func (v *embeddingView) buildLive() {
 	l.replayInfo = widget.NewLabel("The 2-D projection of a fixed validation sample is redrawn after every epoch; drag the slider to replay.")
 	l.liveTab = container.NewBorder(container.NewBorder(nil, nil, widget.NewLabel("Replay:"), nil, l.replay), l.replayInfo, nil, nil, l.liveScatter)
 	l.embScatter = NewScatter()
+	l.embScatter.Link(v.env.Workspace, "embedding scatter")
 	l.embScatter.Name = "embedding-scatter"
 	l.scatterTab = l.embScatter
 	l.density = NewFigureView("embedding-density", v.env.Window)
@@ -183,12 +186,22 @@ func (v *embeddingView) showProjection(s embed.Snapshot, i int) {
 		when = fmt.Sprintf("epoch %d, batch %d", p.Epoch+1, p.Batch)
 	}
 	v.live.replayInfo.SetText(fmt.Sprintf("Projection %d of %d (%s): %d validation items, PCA of their embeddings aligned to the previous frame.", i+1, len(s.Projections), when, len(p.X)))
-	err := v.live.liveScatter.SetData(ScatterData{X: p.X, Y: p.Y, Labels: s.SampleLabels, Classes: ds.Classes,
+	eval := v.evalSplit()
+	var pos []int
+	if v.gen == v.env.Workspace.Generation() {
+		all := workspace.NewItems(v.env.Workspace.Splits())
+		for _, r := range s.SampleIndex {
+			pos = append(pos, all.PositionOf(workspace.Item{Split: eval, Pos: r}))
+		}
+		if len(pos) != len(p.X) || slices.Contains(pos, -1) {
+			pos = nil
+		}
+	}
+	err := v.live.liveScatter.SetData(ScatterData{X: p.X, Y: p.Y, Labels: s.SampleLabels, Classes: ds.Classes, Items: pos,
 		Title: "Live embedding, " + when, XLabel: "embedding PC 1", YLabel: "embedding PC 2"})
 	if err != nil {
 		return
 	}
-	eval := v.evalSplit()
 	idx := s.SampleIndex
 	v.live.liveScatter.Caption = func(k int) string {
 		return fmt.Sprintf("#%d (%s) · %s", eval.Index[idx[k]], eval.Name, ds.Classes[s.SampleLabels[k]])
@@ -239,6 +252,7 @@ func (v *embeddingView) finish() {
 		} else {
 			v.final.SetText(fmt.Sprintf("Embedding + kNN(5) on the %s split: %.4f — PCA(32) + kNN(5): %.4f. The embedding is now a feature space in the Clusters panel.", res.split, res.accuracy, res.baseline))
 		}
+		ws.SetSetting(finalSetting, v.final.Text)
 		v.showEmbedding()
 	})
 }
@@ -321,13 +335,16 @@ func (v *embeddingView) showEmbedding() {
 			what = "Autoencoder code (" + res.space.Name + ")"
 		}
 		proj.Title = fmt.Sprintf("%s of %s (kNN(5) %.4f on %s)", what, ds.Name, res.accuracy, res.split)
-		fyne.Do(func() {
+		if math.IsNaN(res.accuracy) {
+			proj.Title = fmt.Sprintf("%s of %s", what, ds.Name)
+		}
+		uiDo(func() {
 			if v.result != res {
 				return
 			}
 			items := workspace.NewItems(ws.Splits())
 			l := &v.live
-			if err := l.embScatter.SetData(ScatterData{X: proj.X, Y: proj.Y, Labels: proj.Labels, Classes: proj.Classes, Title: proj.Title, XLabel: proj.XLabel, YLabel: proj.YLabel}); err == nil {
+			if err := l.embScatter.SetData(ScatterData{X: proj.X, Y: proj.Y, Labels: proj.Labels, Classes: proj.Classes, Title: proj.Title, XLabel: proj.XLabel, YLabel: proj.YLabel, Items: allItems(len(proj.X))}); err == nil {
 				l.embScatter.Caption = func(i int) string { return itemCaption(ds, items.At(i)) }
 				if ds.IsImage() {
 					l.embScatter.Thumbnail = func(i int) image.Image {

@@ -149,7 +149,7 @@ func (f *FigureView) scheduleRender() {
 		}
 		wPx, hPx := int(size.Width*scale), int(size.Height*scale)
 		img := figures.Render(p, wPx, hPx, float64(96*scale))
-		fyne.Do(func() {
+		uiDo(func() {
 			f.mu.Lock()
 			current := f.plot == p
 			f.mu.Unlock()

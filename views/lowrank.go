@@ -100,6 +100,7 @@ func newLowRankView(env *Env) *lowRankView {
 	v.compAcc = fv("glrm-compression-accuracy", "Run the compression study (left).")
 	v.compTime = fv("glrm-compression-time", "")
 	v.scatter = NewScatter()
+	v.scatter.Link(env.Workspace, "GLRM scatter")
 	v.scatter.Name = "glrm-representation"
 	v.tabs = container.NewAppTabs(
 		container.NewTabItem("Archetypes", v.archetypes),
@@ -110,7 +111,7 @@ func newLowRankView(env *Env) *lowRankView {
 		container.NewTabItem("Compression", container.NewGridWithColumns(2, v.compAcc, v.compTime)),
 	)
 	env.Workspace.OnChange(func() {
-		fyne.Do(func() {
+		uiDo(func() {
 			v.seq++
 			v.fit = nil
 			v.summary.SetText("Choose the rank k, then Fit GLRM.")
@@ -207,10 +208,8 @@ func fitLowRank(ctx context.Context, ws *workspace.Workspace, cfg glrm.GLRM, t *
 	if f.space.Test, err = m.Transform(ctx, test.X, nil); err != nil {
 		return nil, err
 	}
-	f.space.Inverse = func(dst, row []float32) {
-		a := blas32.General{Rows: 1, Cols: len(row), Stride: len(row), Data: row}
-		copy(dst, m.InverseTransform(a).Data)
-	}
+	gm := workspace.NewGLRMModel(m) // the decoder, kept by saved sessions
+	f.space.Model, f.space.Inverse = gm, gm.InverseFunc()
 	return f, nil
 }
 
@@ -302,7 +301,7 @@ func (v *lowRankView) showRepresentation() {
 			marks = append(marks, figures.Mark{X: float32(sx[c] / float64(n[c])), Y: float32(sy[c] / float64(n[c])), Label: name})
 		}
 	}
-	err := v.scatter.SetData(ScatterData{X: x, Y: y, Labels: labels, Classes: ds.Classes, Marks: marks,
+	err := v.scatter.SetData(ScatterData{X: x, Y: y, Labels: labels, Classes: ds.Classes, Marks: marks, Items: allItems(len(x)),
 		Title:  fmt.Sprintf("GLRM representation A (k=%d), class centroids labelled", f.model.K()),
 		XLabel: "A column 1 (weight of archetype 1)", YLabel: "A column 2 (weight of archetype 2)"})
 	if err != nil {

@@ -55,6 +55,7 @@ var Panels = []Panel{
 	clustersPanel,
 	lowRankPanel,
 	tsnePanel,
+	selectionPanel,
 }
 
 // PanelByID returns the panel with the given ID.

@@ -132,6 +132,7 @@ func newPCAView(env *Env) *pcaView {
 	}
 	v.perClass.SetMessage("Classify with kNN first (left).")
 	v.scatter = NewScatter()
+	v.scatter.Link(env.Workspace, "PCA scatter")
 	v.scatter.Name = "pca-scatter"
 	v.scatter.OnTap = v.showNeighbours
 	v.nearOrig, v.nearProj = NewThumbStrip(), NewThumbStrip()
@@ -151,7 +152,7 @@ func newPCAView(env *Env) *pcaView {
 		container.NewTabItem("Hexbin", v.hexbin),
 		container.NewTabItem("kNN per class", v.perClass),
 	)
-	env.Workspace.OnChange(func() { fyne.Do(v.dataChanged) })
+	env.Workspace.OnChange(func() { uiDo(v.dataChanged) })
 
 	split := container.NewHSplit(container.NewVScroll(container.NewPadded(controls)), v.tabs)
 	split.Offset = 0.26
@@ -345,7 +346,7 @@ func (v *pcaView) updateScatter() {
 	ds := v.env.Workspace.Data()
 	items := v.fit.Items
 	p := v.projection()
-	if err := v.scatter.SetData(ScatterData{X: p.X, Y: p.Y, Labels: p.Labels, Classes: p.Classes, Title: p.Title, XLabel: p.XLabel, YLabel: p.YLabel}); err != nil {
+	if err := v.scatter.SetData(ScatterData{X: p.X, Y: p.Y, Labels: p.Labels, Classes: p.Classes, Title: p.Title, XLabel: p.XLabel, YLabel: p.YLabel, Items: allItems(len(p.X))}); err != nil {
 		v.env.ShowError(err)
 		return
 	}
@@ -409,7 +410,7 @@ func (v *pcaView) showNeighbours(i int) {
 	go func() {
 		orig := neighbourThumbs(ds, trainSplit, f.nearOrig, qOrig, self, DefaultNeighbours)
 		proj := neighbourThumbs(ds, trainSplit, f.nearProj, qProj, self, DefaultNeighbours)
-		fyne.Do(func() {
+		uiDo(func() {
 			if v.fit != f {
 				return
 			}

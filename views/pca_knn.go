@@ -7,6 +7,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"embedscope/app/workspace"
+	"embedscope/ml/dataset"
 	"embedscope/ml/knn"
 	"embedscope/ml/metrics"
 	"embedscope/ml/progress"
@@ -19,6 +21,7 @@ type knnScore struct {
 	n        int
 	accuracy float64
 	recall   []float64
+	pred     []int // predicted class of each item of the split
 }
 
 // startKNN classifies the validation and test splits with kNN on the
@@ -68,6 +71,7 @@ func (v *pcaView) startKNN() {
 			return // a new fit replaced the one classified
 		}
 		v.showKNN(cl, f.Space.Name, scores, secs, classes)
+		publishPredictions(ws, f.Items, fmt.Sprintf("kNN(%d) prediction, %s", k, f.Space.Name), scores, classes)
 	})
 }
 
@@ -88,7 +92,7 @@ func classifySplits(ctx context.Context, cl *knn.Classifier, f *pcaFit, classes 
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, knnScore{split: sp.Name, n: sp.Len(), accuracy: conf.Accuracy(), recall: conf.Recall()})
+		out = append(out, knnScore{split: sp.Name, n: sp.Len(), accuracy: conf.Accuracy(), recall: conf.Recall(), pred: pred})
 	}
 	return out, nil
 }
@@ -138,4 +142,32 @@ func perClassTable(classes []string, scores []knnScore) string {
 	}
 	tw.Flush()
 	return b.String()
+}
+
+// publishPredictions stores the predictions of the scored splits as a
+// workspace labelling (items of other splits: none), so every linked
+// scatter can colour by them and by correct / wrong.
+func publishPredictions(ws *workspace.Workspace, items workspace.Items, name string, scores []knnScore, classes []string) {
+	labels := make([]int, items.Len())
+	for i := range labels {
+		labels[i] = -1
+	}
+	for _, s := range scores {
+		for p, c := range s.pred {
+			if i := items.PositionOf(workspace.Item{Split: splitNamed(items, s.split), Pos: p}); i >= 0 {
+				labels[i] = c
+			}
+		}
+	}
+	ws.SetLabeling(&workspace.Labeling{Name: name, Labels: labels, Classes: classes, Prediction: true}, ws.Generation())
+}
+
+// splitNamed returns the split of items with the given name.
+func splitNamed(items workspace.Items, name string) dataset.Split {
+	for _, sp := range items.Splits {
+		if sp.Name == name {
+			return sp
+		}
+	}
+	return dataset.Split{Name: name}
 }

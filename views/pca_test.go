@@ -30,7 +30,7 @@ func newTestEnv(t *testing.T) *Env {
 	t.Helper()
 	test.NewTempApp(t)
 	runner := jobs.NewRunner(context.Background())
-	runner.Dispatch = fyne.Do
+	runner.Dispatch = serialiseUI(t)
 	var failures []error
 	runner.OnError = func(job string, err error) { failures = append(failures, err) }
 	t.Cleanup(func() {

@@ -119,8 +119,9 @@ func newPrototypesView(env *Env) *prototypesView {
 	v.cellGallery.SetEmptyText("Click a cell of the matrix to see its images.")
 	v.far = NewGallery("furthest-from-prototype", env.Window)
 	v.wrong = NewGallery("confidently-wrong", env.Window)
-	for _, g := range []*Gallery{v.cellGallery, v.far, v.wrong} {
+	for g, source := range map[*Gallery]string{v.cellGallery: "Prototypes: confusion cell", v.far: "Prototypes: furthest from prototype", v.wrong: "Prototypes: confidently wrong"} {
 		g.OnTap = v.explain
+		g.LinkSelection(env.Workspace, source)
 	}
 	v.why = NewThumbStrip()
 	v.why.SetEmptyText("Click an image in any gallery.")
@@ -142,8 +143,8 @@ func newPrototypesView(env *Env) *prototypesView {
 		container.NewTabItem("Learning curve", v.curve),
 		container.NewTabItem("k sweep", v.sweep),
 	)
-	env.Workspace.OnChange(func() { fyne.Do(v.refit) })
-	env.Workspace.OnSpacesChange(func() { fyne.Do(v.refreshSpaces) })
+	env.Workspace.OnChange(func() { uiDo(v.refit) })
+	env.Workspace.OnSpacesChange(func() { uiDo(v.refreshSpaces) })
 	split := container.NewHSplit(container.NewVScroll(container.NewPadded(controls)), v.tabs)
 	split.Offset = 0.26
 	v.content = split
@@ -295,6 +296,13 @@ func (v *prototypesView) analyse() {
 		}
 		v.an = an
 		v.showAnalysis()
+		ws := v.env.Workspace
+		pred := make([]int, len(an.Pred))
+		for i, p := range an.Pred {
+			pred[i] = p.Class
+		}
+		publishPredictions(ws, workspace.NewItems(ws.Splits()), "nearest prototype, "+fit.SpaceName(),
+			[]knnScore{{split: an.Split.Split.Name, pred: pred}}, ws.Data().Classes)
 	})
 }
 
@@ -321,7 +329,7 @@ func (v *prototypesView) showAnalysis() {
 		}
 	}
 	sort.SliceStable(wrong, func(a, b int) bool { return an.Pred[wrong[a]].Dist < an.Pred[wrong[b]].Dist })
-	v.wrong.SetItems(fmt.Sprintf("Confidently wrong: closest to a wrong prototype (%d errors on the %s split)", len(wrong), an.Split.Split.Name), v.thumbs(wrong[:min(ErrorGallerySize, len(wrong))], nearest))
+	v.wrong.SetItemsRefs(fmt.Sprintf("Confidently wrong: closest to a wrong prototype (%d errors on the %s split)", len(wrong), an.Split.Split.Name), v.thumbs(wrong[:min(ErrorGallerySize, len(wrong))], nearest), v.refs(wrong))
 }
 
 // thumbs makes captioned thumbnails of positions in the analysed split:
@@ -337,7 +345,7 @@ func (v *prototypesView) thumbs(pos []int, dist func(i int) float64) []Thumb {
 		if truth != pred {
 			caption = fmt.Sprintf("%s→%s · d=%.3g", truth, pred, dist(i))
 		}
-		out[k] = Thumb{Caption: caption, Index: i}
+		out[k] = Thumb{Caption: caption, Index: i, Ref: splitRef(sp, i)}
 		if ds.IsImage() {
 			out[k].Image = ds.Image(sp.Part, sp.Index[i])
 		}
@@ -361,11 +369,21 @@ func (v *prototypesView) showCell(t, p int) {
 	sort.SliceStable(pos, func(a, b int) bool { return an.Pred[pos[a]].Dist < an.Pred[pos[b]].Dist })
 	const maxShown = 200
 	title := fmt.Sprintf("True %s, predicted %s: %d images", ds.Classes[t], ds.Classes[p], len(pos))
+	all := v.refs(pos)
 	if len(pos) > maxShown {
 		title += fmt.Sprintf(" (the %d closest to the prototype shown)", maxShown)
 		pos = pos[:maxShown]
 	}
-	v.cellGallery.SetItems(title, v.thumbs(pos, func(i int) float64 { return an.Pred[i].Dist }))
+	v.cellGallery.SetItemsRefs(title, v.thumbs(pos, func(i int) float64 { return an.Pred[i].Dist }), all)
+}
+
+// refs names positions in the analysed split as items.
+func (v *prototypesView) refs(pos []int) []workspace.Ref {
+	out := make([]workspace.Ref, len(pos))
+	for k, i := range pos {
+		out[k] = *splitRef(v.an.Split.Split, i)
+	}
+	return out
 }
 
 func (v *prototypesView) exportConfusion() {

@@ -11,8 +11,6 @@ import (
 	"embedscope/ml/metrics"
 	"embedscope/ml/progress"
 	"embedscope/views/figures"
-
-	"fyne.io/fyne/v2"
 )
 
 // splitAClass replaces the chosen class's mean by k-means prototypes.
@@ -143,7 +141,7 @@ func (v *prototypesView) explain(i int) {
 				best = c
 			}
 		}
-		fyne.Do(func() {
+		uiDo(func() {
 			if v.fit != fit {
 				return
 			}

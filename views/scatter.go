@@ -17,6 +17,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 	"gonum.org/v1/plot"
 
+	"embedscope/app/workspace"
 	"embedscope/views/figures"
 )
 
@@ -29,6 +30,11 @@ type ScatterData struct {
 	XLabel  string
 	YLabel  string
 	Marks   []Mark // optional labelled markers, e.g. class centroids
+	// Items, when set, gives each point's position in
+	// workspace.NewItems(Splits()) order, which links the scatter to the
+	// workspace (see Link): the selection is highlighted, and points can
+	// be coloured by any labelling.
+	Items []int
 }
 
 // Mark is a labelled marker drawn over the points.
@@ -49,6 +55,10 @@ type Scatter struct {
 	Caption   func(i int) string      // tooltip caption; default "#i · class"
 	OnExport  func()                  // replaces the built-in export dialog when set
 	Name      string                  // file name suggested on export, without extension
+	// OnSelect receives the points a box or lasso drag (or a shift-click)
+	// selects, with how they combine with the current selection (shift:
+	// add, alt: remove). Link sets it to drive the workspace's selection.
+	OnSelect func(points []int, mode workspace.SelectMode)
 
 	data       figures.Projection // copied in SetData; never changed in place
 	marks      []Mark
@@ -61,7 +71,8 @@ type Scatter struct {
 	areaSize   fyne.Size
 	scale      float32        // canvas pixels per logical pixel
 	mouse      *fyne.Position // last cursor position over the widget
-	drag       int            // 0 none, 1 panning, 2 ignored (began outside the plot)
+	drag       int            // 0 none, 1 panning, 2 ignored (began outside the plot), 3 selecting
+	sel2       selectState    // box and lasso selection, isolation, colouring (scatter_select.go)
 	shown      *scatterFrame  // the frame on screen
 	ui         struct {
 		img, tipImg           *canvas.Image
@@ -73,6 +84,8 @@ type Scatter struct {
 		legendScroll          *container.Scroll
 		reset, export         *widget.Button
 		ring                  *canvas.Circle
+		tool, colour          *widget.Select
+		outline               *fyne.Container // the box or lasso being drawn
 	}
 	render struct { // shared with the render goroutine
 		sync.Mutex
@@ -109,6 +122,7 @@ func NewScatter() *Scatter {
 	u.ring = canvas.NewCircle(color.Transparent)
 	u.ring.StrokeColor, u.ring.StrokeWidth = color.Black, 1.5
 	u.ring.Hide()
+	s.buildSelectUI()
 	u.tipBg = canvas.NewRectangle(nil)
 	u.tipBg.CornerRadius, u.tipBg.StrokeWidth = 4, 1
 	u.tipImg = canvas.NewImageFromImage(nil)
@@ -137,26 +151,21 @@ func (s *Scatter) SetData(d ScatterData) error {
 			return fmt.Errorf("scatter: point %d has label %d but there are %d classes", i, l, len(d.Classes))
 		}
 	}
+	if d.Items != nil && len(d.Items) != n {
+		return fmt.Errorf("scatter: %d item positions for %d points", len(d.Items), n)
+	}
 	s.data = figures.Projection{X: append([]float32(nil), d.X...), Y: append([]float32(nil), d.Y...),
 		Classes: append([]string(nil), d.Classes...), Title: d.Title, XLabel: d.XLabel, YLabel: d.YLabel}
 	if d.Labels != nil {
 		s.data.Labels = append([]int(nil), d.Labels...)
 	}
-	s.marks, s.order, s.hidden = append([]Mark(nil), d.Marks...), figures.DrawOrder(n), make([]bool, len(d.Classes))
+	s.sel2.truth, s.sel2.items = s.data, d.Items
+	s.marks, s.order = append([]Mark(nil), d.Marks...), figures.DrawOrder(n)
 	s.full = figures.Bounds(s.data)
 	s.view, s.hover, s.sel, s.highlight = s.full, -1, -1, nil
 	u := &s.ui
 	u.title.Text, u.xLabel.Text, u.yLabel.Text = d.Title, d.XLabel, d.YLabel
-	var objs []fyne.CanvasObject
-	if s.data.Labels != nil && len(d.Classes) > 0 {
-		hint := canvas.NewText("click to hide/show", nil)
-		hint.TextSize = theme.CaptionTextSize()
-		objs = append(objs, hint)
-		for c, name := range d.Classes {
-			objs = append(objs, newLegendEntry(name, figures.ClassColor(c), func() { s.SetClassVisible(c, !s.ClassVisible(c)) }))
-		}
-	}
-	u.legend.Objects = objs
+	s.setLegend()
 	labels := make([]fyne.CanvasObject, len(s.marks))
 	for k, m := range s.marks {
 		labels[k] = canvas.NewText(m.Label, color.Black)
@@ -164,9 +173,26 @@ func (s *Scatter) SetData(d ScatterData) error {
 	}
 	u.marks.Objects = labels
 	s.hideTip()
+	s.dataChanged() // re-applies the linked selection and colouring
 	s.Refresh()
 	s.requestRender()
 	return nil
+}
+
+// setLegend lists the classes of s.data, all visible.
+func (s *Scatter) setLegend() {
+	s.hidden = make([]bool, len(s.data.Classes))
+	var objs []fyne.CanvasObject
+	if s.data.Labels != nil && len(s.data.Classes) > 0 {
+		hint := canvas.NewText("click to hide/show", nil)
+		hint.TextSize = theme.CaptionTextSize()
+		objs = append(objs, hint)
+		for c, name := range s.data.Classes {
+			objs = append(objs, newLegendEntry(name, figures.ClassColor(c), func() { s.SetClassVisible(c, !s.ClassVisible(c)) }))
+		}
+	}
+	s.ui.legend.Objects = objs
+	s.ui.legend.Refresh()
 }
 
 // SetClassVisible shows or hides the points of class c.
@@ -286,7 +312,7 @@ func (s *Scatter) nearest(p fyne.Position) int {
 	kx, ky := float64(sz.Width)/(v.XMax-v.XMin), float64(sz.Height)/(v.YMax-v.YMin)
 	px, py := float64(p.X-a.X), float64(p.Y-a.Y)
 	best, found := float64(hitRadius*hitRadius), -1
-	for _, i := range s.order {
+	for _, i := range s.drawOrder() {
 		dx := (float64(s.data.X[i])-v.XMin)*kx - px
 		dy := (v.YMax-float64(s.data.Y[i]))*ky - py
 		if d := dx*dx + dy*dy; d <= best && s.visible(int(i)) { // ties: the one drawn on top
@@ -398,9 +424,14 @@ func (s *Scatter) caption(i int) string {
 	return fmt.Sprintf("#%d", i)
 }
 
-// Tapped selects the point under the cursor (or none) and calls OnTap.
+// Tapped selects the point under the cursor (or none) and calls OnTap;
+// with shift held it adds the point to the linked selection instead (alt
+// removes it).
 func (s *Scatter) Tapped(e *fyne.PointEvent) {
 	if !s.inArea(e.Position) {
+		return
+	}
+	if s.modifierTap(e.Position) {
 		return
 	}
 	s.Select(s.nearest(e.Position))
@@ -411,7 +442,9 @@ func (s *Scatter) Tapped(e *fyne.PointEvent) {
 
 // TappedSecondary opens a menu to reset the view or export the figure.
 func (s *Scatter) TappedSecondary(e *fyne.PointEvent) {
-	items := []*fyne.MenuItem{fyne.NewMenuItem("Reset view", s.ResetView), fyne.NewMenuItemSeparator()}
+	items := []*fyne.MenuItem{fyne.NewMenuItem("Reset view", s.ResetView)}
+	items = append(items, s.selectionMenu()...)
+	items = append(items, fyne.NewMenuItemSeparator())
 	for _, ext := range figures.Formats {
 		items = append(items, fyne.NewMenuItem("Export as "+strings.ToUpper(ext[1:])+"…", func() { s.showExport(ext) }))
 	}
@@ -439,13 +472,21 @@ func (s *Scatter) Scrolled(e *fyne.ScrollEvent) {
 	}
 }
 
-// Dragged pans the view with the cursor.
+// Dragged pans the view with the cursor, or draws a selection box or
+// lasso when that tool is chosen.
 func (s *Scatter) Dragged(e *fyne.DragEvent) {
 	if s.drag == 0 {
 		s.drag = 1
 		if !s.inArea(e.Position.Subtract(e.Dragged)) {
 			s.drag = 2
+		} else if s.sel2.tool != toolPan {
+			s.drag = 3
+			s.startOutline(e.Position.Subtract(e.Dragged))
 		}
+	}
+	if s.drag == 3 {
+		s.extendOutline(e.Position)
+		return
 	}
 	if s.drag == 1 {
 		v := s.view
@@ -455,14 +496,19 @@ func (s *Scatter) Dragged(e *fyne.DragEvent) {
 	}
 }
 
-// DragEnd implements fyne.Draggable.
-func (s *Scatter) DragEnd() { s.drag = 0 }
+// DragEnd ends a pan, or selects the points inside the box or lasso.
+func (s *Scatter) DragEnd() {
+	if s.drag == 3 {
+		s.finishOutline()
+	}
+	s.drag = 0
+}
 
 // CreateRenderer implements fyne.Widget.
 func (s *Scatter) CreateRenderer() fyne.WidgetRenderer {
 	u := &s.ui
 	return &scatterRenderer{s: s, objects: []fyne.CanvasObject{u.img, u.frame, u.ticks, u.title, u.xLabel, u.yLabel,
-		u.marks, u.legendScroll, u.reset, u.export, u.ring, u.tip}}
+		u.marks, u.legendScroll, u.tool, u.colour, u.reset, u.export, u.outline, u.ring, u.tip}}
 }
 
 // scatterRenderer lays the plot out: title and buttons on top, the y label
@@ -507,9 +553,19 @@ func (r *scatterRenderer) Layout(size fyne.Size) {
 	u.export.Resize(es)
 	u.reset.Move(fyne.NewPos(size.Width-es.Width-rs.Width, 0))
 	u.reset.Resize(rs)
+	right := size.Width - es.Width - rs.Width
+	for _, sel := range []*widget.Select{u.tool, u.colour} {
+		if sel.Hidden {
+			continue
+		}
+		w := max(sel.MinSize().Width, 120)
+		right -= w + pad
+		sel.Move(fyne.NewPos(right, 0))
+		sel.Resize(fyne.NewSize(w, hh))
+	}
 	// A long title shrinks to fit beside the buttons rather than run under them.
 	u.title.TextSize = theme.TextSize() * 1.1
-	if avail, w := size.Width-es.Width-rs.Width-3*pad, u.title.MinSize().Width; w > avail && avail > 0 {
+	if avail, w := right-2*pad, u.title.MinSize().Width; w > avail && avail > 0 {
 		u.title.TextSize = max(u.title.TextSize*avail/w, 8)
 	}
 	u.title.Refresh()
@@ -532,6 +588,7 @@ func (r *scatterRenderer) Layout(size fyne.Size) {
 	u.xLabel.Move(fyne.NewPos(s.area.X+(s.areaSize.Width-u.xLabel.MinSize().Width)/2, s.area.Y+s.areaSize.Height+tick.Height+2*pad))
 	u.ticks.Resize(size)
 	u.marks.Resize(size)
+	u.outline.Resize(size)
 	if c := fyne.CurrentApp().Driver().CanvasForObject(s); c != nil {
 		s.scale = c.Scale()
 	}

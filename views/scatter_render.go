@@ -45,7 +45,7 @@ func (s *Scatter) requestRender() {
 	if w < 1 || h < 1 {
 		return
 	}
-	f := &scatterFrame{data: s.data, order: s.order, view: s.view, w: w, h: h, scale: float64(s.scale),
+	f := &scatterFrame{data: s.data, order: s.drawOrder(), view: s.view, w: w, h: h, scale: float64(s.scale),
 		highlight: s.highlight, sel: s.sel, marks: s.marks}
 	for _, hid := range s.hidden {
 		f.visible = append(f.visible, !hid)
@@ -80,7 +80,7 @@ func (s *Scatter) renderLoop() {
 			return
 		}
 		img := f.draw()
-		fyne.Do(func() {
+		uiDo(func() {
 			s.shown = f
 			s.ui.img.Image = img
 			s.ui.img.Refresh()

@@ -52,7 +52,7 @@ func (s *StatusBar) poll() {
 	t := time.NewTicker(250 * time.Millisecond)
 	defer t.Stop()
 	for range t.C {
-		fyne.Do(s.update)
+		uiDo(s.update)
 	}
 }
 

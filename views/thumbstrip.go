@@ -2,6 +2,7 @@ package views
 
 import (
 	"image"
+	"image/color"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -10,6 +11,8 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"embedscope/app/workspace"
+	"embedscope/ml/dataset"
 	"embedscope/views/figures"
 )
 
@@ -20,6 +23,53 @@ type Thumb struct {
 	Image   image.Image
 	Caption string // e.g. "Trouser · d=3.21"
 	Index   int    // passed to OnTap, e.g. the row the image shows
+	// Ref, when set, names the item shown, so that a gallery linked to
+	// the workspace's selection (Gallery.LinkSelection) can select it.
+	Ref *workspace.Ref
+}
+
+// RefThumb returns a thumbnail of item r: captioned e.g. "test #17 ·
+// Sandal" (the item's class, when known), with its image when the data
+// set holds images. It returns ok false when r is not an item of ds.
+func RefThumb(ds *dataset.Dataset, r workspace.Ref, index int) (th Thumb, ok bool) {
+	part := refPart(ds, r)
+	if part == nil {
+		return Thumb{}, false
+	}
+	th = Thumb{Caption: r.String(), Index: index, Ref: &r}
+	if l := part.Labels[r.Row]; l >= 0 && l < len(ds.Classes) {
+		th.Caption += " · " + ds.Classes[l]
+	}
+	if ds.IsImage() {
+		th.Image = ds.Image(part, r.Row)
+	}
+	return th, true
+}
+
+// refPart returns the part of ds that holds item r, or nil when r is not
+// one of its items.
+func refPart(ds *dataset.Dataset, r workspace.Ref) *dataset.Part {
+	var p *dataset.Part
+	switch r.Part {
+	case "train":
+		p = &ds.Train
+	case "test":
+		p = &ds.Test
+	default:
+		return nil
+	}
+	if r.Row < 0 || r.Row >= p.N {
+		return nil
+	}
+	return p
+}
+
+// splitRef returns the reference of item pos of split sp ("test" for the
+// test split, "train" for the training and validation splits, as
+// workspace.Items.Ref names them).
+func splitRef(sp dataset.Split, pos int) *workspace.Ref {
+	r := workspace.SplitRef(sp, pos)
+	return &r
 }
 
 // ThumbSize is the side of a thumbnail in a ThumbStrip.
@@ -27,11 +77,15 @@ const ThumbSize = 84
 
 // ThumbStrip shows a row of thumbnails with captions, e.g. the nearest
 // neighbours of a clicked point; it scrolls sideways when they do not fit.
-// Tapping a thumbnail calls OnTap with its Index.
+// Tapping a thumbnail calls OnTapThumb (with the keyboard modifiers held)
+// and then OnTap with its Index.
 type ThumbStrip struct {
 	widget.BaseWidget
 
-	OnTap func(index int)
+	OnTap      func(index int)
+	OnTapThumb func(th Thumb, mod fyne.KeyModifier)
+
+	marked func(Thumb) bool // see SetMarked
 
 	items  []Thumb
 	cells  *fyne.Container
@@ -78,6 +132,34 @@ func (t *ThumbStrip) SetItems(items []Thumb) {
 	t.empty.Refresh()
 }
 
+// SetMarked outlines the thumbnails for which marked returns true (nil
+// marks none), e.g. the selected or focused items; call RefreshMarks
+// when its answers change.
+func (t *ThumbStrip) SetMarked(marked func(Thumb) bool) {
+	t.marked = marked
+	t.RefreshMarks()
+}
+
+// RefreshMarks asks the marking function again for every thumbnail.
+func (t *ThumbStrip) RefreshMarks() {
+	for _, o := range t.cells.Objects {
+		if c, ok := o.(*thumbCell); ok {
+			c.updateMark()
+		}
+	}
+}
+
+// Marked returns the thumbnails that are outlined.
+func (t *ThumbStrip) Marked() []Thumb {
+	var out []Thumb
+	for _, o := range t.cells.Objects {
+		if c, ok := o.(*thumbCell); ok && c.mark.Visible() {
+			out = append(out, c.item)
+		}
+	}
+	return out
+}
+
 // Items returns the thumbnails shown.
 func (t *ThumbStrip) Items() []Thumb { return append([]Thumb(nil), t.items...) }
 
@@ -95,12 +177,15 @@ func (t *ThumbStrip) MinSize() fyne.Size {
 	return cell.AddWidthHeight(0, theme.Padding())
 }
 
-// thumbCell is one thumbnail with its caption; it highlights on hover.
+// thumbCell is one thumbnail with its caption; it highlights on hover
+// and is outlined when marked.
 type thumbCell struct {
 	widget.BaseWidget
 	strip   *ThumbStrip
 	item    Thumb
+	mod     fyne.KeyModifier // held at the last mouse press
 	bg      *canvas.Rectangle
+	mark    *canvas.Rectangle
 	img     *canvas.Image
 	caption *widget.Label
 }
@@ -108,6 +193,11 @@ type thumbCell struct {
 func newThumbCell(s *ThumbStrip, it Thumb) *thumbCell {
 	c := &thumbCell{strip: s, item: it, bg: canvas.NewRectangle(nil)}
 	c.bg.CornerRadius = theme.InputRadiusSize()
+	c.mark = canvas.NewRectangle(color.Transparent)
+	c.mark.CornerRadius = theme.InputRadiusSize()
+	c.mark.StrokeWidth = 2
+	c.mark.StrokeColor = theme.Color(theme.ColorNamePrimary)
+	c.updateMark()
 	img := it.Image
 	if img == nil {
 		img = image.NewNRGBA(image.Rect(0, 0, 1, 1)) // transparent: keeps the captions aligned
@@ -130,7 +220,16 @@ func newThumbCell(s *ThumbStrip, it Thumb) *thumbCell {
 
 func (c *thumbCell) CreateRenderer() fyne.WidgetRenderer {
 	body := container.NewVBox(container.NewCenter(c.img), c.caption)
-	return widget.NewSimpleRenderer(container.NewStack(c.bg, container.NewPadded(body)))
+	return widget.NewSimpleRenderer(container.NewStack(c.bg, c.mark, container.NewPadded(body)))
+}
+
+func (c *thumbCell) updateMark() {
+	on := c.strip.marked != nil && c.strip.marked(c.item)
+	if on == c.mark.Visible() {
+		return
+	}
+	c.mark.Hidden = !on
+	c.mark.Refresh()
 }
 
 func (c *thumbCell) MinSize() fyne.Size {
@@ -143,12 +242,24 @@ func (c *thumbCell) MinSize() fyne.Size {
 	return fyne.NewSize(ThumbSize+8*p, ThumbSize+c.caption.MinSize().Height+3*p)
 }
 
-// Tapped calls the strip's OnTap with the thumbnail's index.
+// Tapped calls the strip's OnTapThumb with the thumbnail and the
+// modifiers held when the mouse was pressed, then OnTap with its index.
 func (c *thumbCell) Tapped(*fyne.PointEvent) {
+	mod := c.mod
+	c.mod = 0
+	if f := c.strip.OnTapThumb; f != nil {
+		f(c.item, mod)
+	}
 	if f := c.strip.OnTap; f != nil {
 		f(c.item.Index)
 	}
 }
+
+// MouseDown remembers the modifiers (shift-click adds to a selection).
+func (c *thumbCell) MouseDown(e *desktop.MouseEvent) { c.mod = e.Modifier }
+
+// MouseUp implements desktop.Mouseable.
+func (c *thumbCell) MouseUp(*desktop.MouseEvent) {}
 
 // Cursor shows that the thumbnail can be clicked.
 func (c *thumbCell) Cursor() desktop.Cursor { return desktop.PointerCursor }

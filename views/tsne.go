@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"image"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -46,7 +47,7 @@ type tsneView struct {
 	env     *Env
 	content fyne.CanvasObject
 
-	points                         *widget.Select
+	points, input                  *widget.Select
 	n, perplexity, iters, lr, seed *widget.Entry
 	start, pause, stop, export     *widget.Button
 	info, quality                  *widget.Label
@@ -69,6 +70,9 @@ func newTSNEView(env *Env) *tsneView {
 	v := &tsneView{env: env}
 	v.points = widget.NewSelect([]string{tsneFirst, tsneAll}, nil)
 	v.points.SetSelected(tsneFirst)
+	v.input = widget.NewSelect([]string{tsneInputPixels}, nil)
+	v.input.SetSelected(tsneInputPixels)
+	env.Workspace.OnSpacesChange(func() { uiDo(v.refreshInputs) })
 	v.n, v.perplexity, v.iters, v.lr, v.seed = entryWith("10000"), entryWith("30"), entryWith("1000"), entryWith("auto"), entryWith("0")
 	v.start = widget.NewButtonWithIcon("Run t-SNE", theme.MediaPlayIcon(), v.run)
 	v.start.Importance = widget.HighImportance
@@ -86,6 +90,7 @@ func newTSNEView(env *Env) *tsneView {
 	controls := container.NewVBox(
 		bold("Map"),
 		widget.NewForm(
+			widget.NewFormItem("Input", v.input),
 			widget.NewFormItem("Points", v.points),
 			widget.NewFormItem("N", v.n),
 			widget.NewFormItem("Perplexity", v.perplexity),
@@ -97,10 +102,11 @@ func newTSNEView(env *Env) *tsneView {
 		v.info, v.quality, v.export,
 	)
 	v.scatter = NewScatter()
+	v.scatter.Link(env.Workspace, "t-SNE scatter")
 	v.scatter.Name = "tsne"
 	v.setButtons()
 	env.Workspace.OnChange(func() {
-		fyne.Do(func() {
+		uiDo(func() {
 			if v.job != nil {
 				v.job.Cancel()
 				v.release()
@@ -188,7 +194,7 @@ func (v *tsneView) settings(n int) (tsne.TSNE, error) {
 func (v *tsneView) chooseItems(ctx context.Context) ([]workspace.Item, blas32.General, error) {
 	ws := v.env.Workspace
 	all := workspace.NewItems(ws.Splits())
-	px, err := ws.PixelSpace(ctx)
+	px, err := v.inputSpace(ctx)
 	if err != nil {
 		return nil, blas32.General{}, err
 	}
@@ -245,6 +251,7 @@ func (v *tsneView) run() {
 		return
 	}
 	gen := ws.Generation()
+	input := v.input.Selected
 	var items []workspace.Item
 	var labels []int
 	var model *tsne.Model
@@ -266,7 +273,7 @@ func (v *tsneView) run() {
 		for i, it := range items {
 			labels[i] = it.Label()
 		}
-		fyne.DoAndWait(func() { v.items, v.labels, v.gen = items, labels, gen })
+		uiDoAndWait(func() { v.items, v.labels, v.gen = items, labels, gen })
 		t.Stage("PCA to 50 dimensions", 0)
 		X50, err := tsne.PCA50(ctx, X)
 		if err != nil {
@@ -297,7 +304,7 @@ func (v *tsneView) run() {
 		if knn5, err = tsne.LeaveOneOut5NN(ctx, model.Embedding, labels); err != nil {
 			return err
 		}
-		t.Stage("trustworthiness against PCA-50", 0)
+		t.Stage("trustworthiness against the input", 0)
 		trustN = min(len(items), maxTrustworthiness)
 		sub := func(m blas32.General) blas32.General {
 			return blas32.General{Rows: trustN, Cols: m.Cols, Stride: m.Stride, Data: m.Data[:trustN*m.Stride]}
@@ -319,13 +326,14 @@ func (v *tsneView) run() {
 			return
 		}
 		v.final = model.Embedding
+		v.publish(items, model.Embedding, input, gen)
 		v.show(model.Embedding.Data, fmt.Sprintf("t-SNE of %s — %d points, perplexity %.0f, KL %.3f", ds.Name, len(items), v.perplexityValue(), model.KL))
 		v.info.SetText(fmt.Sprintf("%d iterations, learning rate %.0f, %d neighbours per point; %s.", model.Iterations, model.LearningRate, model.Neighbors, v.elapsed()))
 		trustNote := ""
 		if trustN < len(items) {
 			trustNote = fmt.Sprintf(" (on the first %d points)", trustN)
 		}
-		v.quality.SetText(fmt.Sprintf("Leave-one-out 5-NN accuracy in the map: %.4f · trustworthiness(5) against PCA-50: %.4f%s.", knn5, trust, trustNote))
+		v.quality.SetText(fmt.Sprintf("Leave-one-out 5-NN accuracy in the map: %.4f · trustworthiness(5) against %s: %.4f%s.", knn5, inputName(input), trust, trustNote))
 		v.setButtons()
 	})
 	v.started = time.Now()
@@ -347,7 +355,7 @@ func (v *tsneView) run() {
 				v.mu.Lock()
 				Y := v.latest
 				v.mu.Unlock()
-				fyne.Do(func() {
+				uiDo(func() {
 					if v.job != nil && Y != nil {
 						v.show(Y, fmt.Sprintf("t-SNE of %s — optimising…", ds.Name))
 						v.info.SetText("Optimising: " + v.elapsed() + ".")
@@ -376,7 +384,15 @@ func (v *tsneView) show(Y []float32, title string) {
 		x[i], y[i] = Y[2*i], Y[2*i+1]
 	}
 	ds := v.env.Workspace.Data()
-	if err := v.scatter.SetData(ScatterData{X: x, Y: y, Labels: v.labels, Classes: ds.Classes, Title: title, XLabel: "t-SNE 1", YLabel: "t-SNE 2"}); err != nil {
+	all := workspace.NewItems(v.env.Workspace.Splits())
+	pos := make([]int, n)
+	for i, it := range v.items {
+		pos[i] = all.PositionOf(it)
+	}
+	if slices.Contains(pos, -1) || v.gen != v.env.Workspace.Generation() {
+		pos = nil // the map was made for other splits: not linked
+	}
+	if err := v.scatter.SetData(ScatterData{X: x, Y: y, Labels: v.labels, Classes: ds.Classes, Title: title, XLabel: "t-SNE 1", YLabel: "t-SNE 2", Items: pos}); err != nil {
 		return
 	}
 	items := v.items

@@ -191,12 +191,17 @@ type sklearnTask struct {
 	Seconds  float64  `json:"seconds"`
 	Accuracy *float64 `json:"accuracy"`
 	Inertia  *float64 `json:"inertia"`
+	MSE      *float64 `json:"test mse"`
 }
 
-// Quality returns the task's accuracy or inertia, whichever it reports.
+// Quality returns the task's accuracy, inertia or test MSE, whichever it
+// reports.
 func (t sklearnTask) Quality() *float64 {
-	if t.Accuracy != nil {
+	switch {
+	case t.Accuracy != nil:
 		return t.Accuracy
+	case t.MSE != nil:
+		return t.MSE
 	}
 	return t.Inertia
 }

@@ -47,10 +47,8 @@ func (w *Workspace) FitPCA(ctx context.Context, k int, solver pca.Solver, t *pro
 		return model.Transform(x, blas32.General{})
 	}
 	space := &Space{Name: fmt.Sprintf("PCA-%d", model.K()), Train: proj(train.X), Val: proj(val.X), Test: proj(test.X)}
-	space.Inverse = func(dst, row []float32) {
-		y := blas32.General{Rows: 1, Cols: len(row), Stride: len(row), Data: row}
-		copy(dst, model.InverseTransform(y, blas32.General{}).Data)
-	}
+	space.Model = NewPCAModel(model)
+	space.Inverse = space.Model.(*PCAModel).InverseFunc()
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+
+	"embedscope/ml/dataset"
 )
 
 // Ref names one item by where it lives in its source: the part it was
@@ -27,6 +29,11 @@ func (r Ref) Compare(o Ref) int {
 		return 1
 	}
 	return r.Row - o.Row
+}
+
+// SplitRef returns the reference of row pos of split sp.
+func SplitRef(sp dataset.Split, pos int) Ref {
+	return Ref{Part: partName(sp.Name), Row: sp.Index[pos]}
 }
 
 // partName is "test" for the test split, "train" otherwise.
@@ -254,4 +261,18 @@ func (w *Workspace) Labeling(name string) *Labeling {
 	w.mu.RLock()
 	defer w.mu.RUnlock()
 	return w.labelings[name]
+}
+
+// PositionOf returns the position of item in it, or −1 when its split is
+// not among them.
+func (it Items) PositionOf(item Item) int {
+	for k, sp := range it.Splits {
+		if sp.Name == item.Split.Name {
+			if item.Pos < 0 || item.Pos >= sp.Len() {
+				return -1
+			}
+			return it.starts[k] + item.Pos
+		}
+	}
+	return -1
 }

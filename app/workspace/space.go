@@ -18,6 +18,9 @@ type Space struct {
 	// Inverse, when not nil, maps a row of this space back to scaled
 	// features (e.g. a PCA reconstruction), writing into dst.
 	Inverse func(dst, row []float32)
+	// Model, when not nil, is the fitted model behind the space (see
+	// SpaceModel): a saved session keeps it, and rebuilds Inverse from it.
+	Model SpaceModel
 }
 
 // Dim returns the number of features of the space.

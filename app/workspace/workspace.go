@@ -27,6 +27,8 @@ type Workspace struct {
 	// labelings are per-item labels computed for the current generation.
 	labelings map[string]*Labeling
 	sel       selection // kept across splits and scalings, cleared with new data
+	// settings are the panels' settings, saved with sessions (session.go).
+	settings map[string]string
 
 	listeners      []func()
 	spaceListeners []func()

@@ -250,3 +250,19 @@ func writeAtomic(path string, b []byte) (err error) {
 	}
 	return os.Rename(f.Name(), path)
 }
+
+// MarshalBinary returns the trainer's checkpoint, the bytes Save writes
+// (for embedding a trained network in a larger file, such as a saved
+// session). It returns ErrRunning while Run is in progress.
+func (t *Trainer) MarshalBinary() ([]byte, error) {
+	if !t.runMu.TryLock() {
+		return nil, ErrRunning
+	}
+	defer t.runMu.Unlock()
+	return t.marshal()
+}
+
+// UnmarshalTrainer rebuilds a trainer from the bytes of MarshalBinary (or
+// of a checkpoint file). Errors wrap ErrNotModel, ErrVersion or ErrCorrupt,
+// as Load's do.
+func UnmarshalTrainer(b []byte) (*Trainer, error) { return decode(b) }

@@ -12,6 +12,10 @@
 // that cannot be certified is searched again with a threshold, so results
 // are exact whatever the data. Neighbours are ordered by distance, then by
 // training index.
+//
+// Nearest (and Index, which keeps the row norms between queries) answers
+// one query at a time, Euclidean or cosine, with one sgemv over the rows
+// and the same exact float64 re-ranking: a GUI's "most similar items".
 package knn
 
 import (
@@ -33,9 +37,12 @@ type Metric int
 const (
 	Euclidean Metric = iota // √Σ(qᵢ−rᵢ)²
 	Manhattan               // Σ|qᵢ−rᵢ|
+	// Cosine is 1 − q·r/(‖q‖‖r‖), for Nearest only (the Classifier
+	// refuses it).
+	Cosine
 )
 
-var metricNames = []string{"euclidean", "manhattan"}
+var metricNames = []string{"euclidean", "manhattan", "cosine"}
 
 // String returns the metric's name as sklearn spells it.
 func (m Metric) String() string {
@@ -103,7 +110,7 @@ func (c *Classifier) Fit(X blas32.General, y []int) error {
 		return fmt.Errorf("knn: K = %d, need 1..%d (the number of training rows)", c.K, n)
 	}
 	if c.Metric != Euclidean && c.Metric != Manhattan {
-		return fmt.Errorf("knn: unknown metric %d", int(c.Metric))
+		return fmt.Errorf("knn: the classifier supports euclidean and manhattan distances, not %v", c.Metric)
 	}
 	if c.Weights != Uniform && c.Weights != Distance {
 		return fmt.Errorf("knn: unknown weights %d", int(c.Weights))

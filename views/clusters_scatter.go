@@ -1,0 +1,169 @@
+package views
+
+import (
+	"context"
+	"fmt"
+	"image"
+	"strings"
+
+	"gonum.org/v1/gonum/blas/blas32"
+
+	"embedscope/app/workspace"
+	"embedscope/ml/pca"
+	"embedscope/views/figures"
+)
+
+// The Clusters panel's scatter: the clustered space in 2-D (itself, its
+// first principal components, or two of its dimensions), with the
+// centroids marked, coloured by class or by cluster.
+
+// projectSpace returns a 2-D view of every item of space (the space itself
+// when it is 2-D, its first two components for a PCA space, else a PCA-2 of
+// it) and the centres mapped the same way, as marks.
+func projectSpace(ctx context.Context, ws *workspace.Workspace, space *workspace.Space, centers blas32.General) (*figures.Projection, []figures.Mark, error) {
+	return projectSpaceAxes(ctx, ws, space, centers, -1, -1)
+}
+
+// projectSpaceAxes is projectSpace with a choice of axes: dimensions xs
+// and ys of the space itself, or (xs < 0) the default view.
+func projectSpaceAxes(ctx context.Context, ws *workspace.Workspace, space *workspace.Space, centers blas32.General, xs, ys int) (*figures.Projection, []figures.Mark, error) {
+	items := workspace.NewItems(ws.Splits())
+	var flat *workspace.Space
+	var cproj blas32.General
+	var xLabel, yLabel string
+	switch {
+	case space.Dim() == 1:
+		return nil, nil, fmt.Errorf("the %s space has one dimension: nothing to scatter", space.Name)
+	case xs >= 0 && ys >= 0:
+		if xs >= space.Dim() || ys >= space.Dim() {
+			return nil, nil, fmt.Errorf("the %s space has %d dimensions, not %d", space.Name, space.Dim(), max(xs, ys)+1)
+		}
+		flat, cproj = space, centers
+		xLabel, yLabel = fmt.Sprintf("%s dimension %d", space.Name, xs+1), fmt.Sprintf("%s dimension %d", space.Name, ys+1)
+	case space.Dim() == 2 || strings.HasPrefix(space.Name, "PCA-"):
+		flat, cproj = space, centers
+		xs, ys = 0, 1
+		xLabel, yLabel = space.Name+" dimension 1", space.Name+" dimension 2"
+		if strings.HasPrefix(space.Name, "PCA-") {
+			xLabel, yLabel = "PC 1", "PC 2"
+		}
+	default:
+		m, err := pca.PCA{Components: 2}.Fit(ctx, space.Train)
+		if err != nil {
+			return nil, nil, err
+		}
+		flat = &workspace.Space{Name: space.Name, Train: m.Transform(space.Train, blas32.General{})}
+		if space.Val.Rows > 0 {
+			flat.Val = m.Transform(space.Val, blas32.General{})
+		}
+		if space.Test.Rows > 0 {
+			flat.Test = m.Transform(space.Test, blas32.General{})
+		}
+		cproj = m.Transform(centers, blas32.General{})
+		xs, ys = 0, 1
+		xLabel, yLabel = "PC 1 of "+space.Name, "PC 2 of "+space.Name
+	}
+	p := &figures.Projection{X: items.Column(flat, xs), Y: items.Column(flat, ys), Labels: items.Labels(), Classes: ws.Data().Classes,
+		Title: fmt.Sprintf("k-means on %s — %s", space.Name, ws.Data().Name), XLabel: xLabel, YLabel: yLabel}
+	marks := make([]figures.Mark, cproj.Rows)
+	for j := range marks {
+		marks[j] = figures.Mark{X: cproj.Data[j*cproj.Stride+xs], Y: cproj.Data[j*cproj.Stride+ys], Label: fmt.Sprintf("C%d", j)}
+	}
+	return p, marks, nil
+}
+
+// axesPCA is the default choice of scatter axes: PCA-2 of the space (or
+// the space itself when it is 2-D or a PCA).
+const axesPCA = "PCA of the space"
+
+// setAxesOptions offers the pairs of the first dimensions of a space of
+// three or more dimensions (pairs among the first 6) beside its PCA view.
+func (v *clustersView) setAxesOptions(s *workspace.Space) {
+	opts := []string{axesPCA}
+	if d := s.Dim(); d >= 3 {
+		for i := range min(d, 6) {
+			for j := i + 1; j < min(d, 6); j++ {
+				opts = append(opts, fmt.Sprintf("dimensions %d and %d", i+1, j+1))
+			}
+		}
+	}
+	v.axes.Options = opts
+	v.axes.Selected = axesPCA
+	v.axes.Refresh()
+}
+
+// reproject redraws the scatter on the chosen axes.
+func (v *clustersView) reproject() {
+	cl := v.cl
+	if cl == nil {
+		return
+	}
+	xs, ys := -1, -1
+	if v.axes.Selected != axesPCA {
+		if _, err := fmt.Sscanf(v.axes.Selected, "dimensions %d and %d", &xs, &ys); err != nil {
+			return
+		}
+		xs, ys = xs-1, ys-1
+	}
+	ws := v.env.Workspace
+	seq := v.seq
+	go func() {
+		proj, marks, err := projectSpaceAxes(context.Background(), ws, cl.Space, cl.Model.Centers, xs, ys)
+		uiDo(func() {
+			if err != nil {
+				v.env.ShowError(err)
+				return
+			}
+			if v.cl != cl || v.seq != seq {
+				return
+			}
+			v.proj, v.marks = proj, marks
+			v.updateScatter()
+		})
+	}()
+}
+
+func (v *clustersView) updateScatter() {
+	if v.proj == nil || v.cl == nil {
+		return
+	}
+	p := *v.proj
+	if v.colourBy.Selected == "cluster" {
+		p.Labels = v.cl.Model.Labels
+		if len(p.Labels) != len(p.X) {
+			// Only the training rows have clusters: assign the others to
+			// their nearest centre.
+			p.Labels = v.clusterOfItems()
+		}
+		p.Classes = make([]string, v.cl.Model.K())
+		for j := range p.Classes {
+			p.Classes[j] = fmt.Sprintf("C%d", j)
+		}
+	}
+	ds := v.env.Workspace.Data()
+	items := workspace.NewItems(v.env.Workspace.Splits())
+	if err := v.scatter.SetData(ScatterData{X: p.X, Y: p.Y, Labels: p.Labels, Classes: p.Classes, Title: p.Title, XLabel: p.XLabel, YLabel: p.YLabel, Marks: v.marks, Items: allItems(len(p.X))}); err != nil {
+		v.env.ShowError(err)
+		return
+	}
+	v.scatter.Caption = func(i int) string { return itemCaption(ds, items.At(i)) }
+	v.scatter.Thumbnail = nil
+	if ds.IsImage() {
+		v.scatter.Thumbnail = func(i int) image.Image {
+			it := items.At(i)
+			return ds.Image(it.Split.Part, it.Row())
+		}
+	}
+}
+
+// clusterOfItems assigns every item (all splits) to its nearest centre.
+func (v *clustersView) clusterOfItems() []int {
+	s := v.cl.Space
+	out := v.cl.Model.Predict(s.Train)
+	for _, m := range []blas32.General{s.Val, s.Test} {
+		if m.Rows > 0 {
+			out = append(out, v.cl.Model.Predict(m)...)
+		}
+	}
+	return out
+}
