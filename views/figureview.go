@@ -3,8 +3,6 @@ package views
 import (
 	"fmt"
 	"image"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -12,9 +10,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/layout"
-	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 	"gonum.org/v1/plot"
@@ -190,43 +186,6 @@ func (f *FigureView) showSave(ext string) {
 	if p := f.Plot(); p != nil {
 		ShowExportDialog(f.window, f.Name, p, f.ExportWidth, f.ExportHeight, ext)
 	}
-}
-
-// ShowExportDialog asks where to save p (suggesting name+ext, in the
-// user's home folder) and writes it there atomically at w×h; errors and
-// success are reported in dialogs over win.
-func ShowExportDialog(win fyne.Window, name string, p *plot.Plot, w, h vg.Length, ext string) {
-	if p == nil || win == nil {
-		return
-	}
-	d := dialog.NewFileSave(func(wc fyne.URIWriteCloser, err error) {
-		if err != nil {
-			dialog.ShowError(err, win)
-			return
-		}
-		if wc == nil {
-			return // cancelled
-		}
-		path := wc.URI().Path()
-		wc.Close()
-		if err := figures.Save(p, w, h, path); err != nil {
-			// The dialog created the file; do not leave it empty.
-			if st, e := os.Stat(path); e == nil && st.Size() == 0 {
-				os.Remove(path)
-			}
-			dialog.ShowError(err, win)
-			return
-		}
-		dialog.ShowInformation("Figure exported", "Saved "+filepath.Base(path), win)
-	}, win)
-	d.SetFileName(name + ext)
-	d.SetFilter(storage.NewExtensionFileFilter(figures.Formats))
-	if home, err := os.UserHomeDir(); err == nil {
-		if l, err := storage.ListerForURI(storage.NewFileURI(home)); err == nil {
-			d.SetLocation(l)
-		}
-	}
-	d.Show()
 }
 
 // ExportTo writes the figure to path (format by extension) atomically.

@@ -41,6 +41,25 @@ func Encode(p *plot.Plot, w, h vg.Length, ext string) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// EncodeDPI is Encode with the resolution of a PNG chosen: dpi dots per
+// inch (SVG and PDF are vector formats and ignore it). dpi must lie in
+// [24, 1200].
+func EncodeDPI(p *plot.Plot, w, h vg.Length, ext string, dpi int) ([]byte, error) {
+	if !strings.EqualFold(ext, ".png") {
+		return Encode(p, w, h, ext)
+	}
+	if dpi < 24 || dpi > 1200 {
+		return nil, fmt.Errorf("a resolution of %d dpi is out of range: use 24 to 1200 (96 is the screen's)", dpi)
+	}
+	c := vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(dpi))
+	p.Draw(draw.New(c))
+	var buf bytes.Buffer
+	if _, err := (vgimg.PngCanvas{Canvas: c}).WriteTo(&buf); err != nil {
+		return nil, fmt.Errorf("rendering figure: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
 // CheckFormat returns an error unless ext (".png", ".svg", ".pdf", any
 // case) is a format Save writes.
 func CheckFormat(ext string) error {
