@@ -84,7 +84,7 @@ func (v *embeddingView) archChanged() {
 	}
 	v.dim.SetText(dim)
 	if a.Autoencoder() {
-		v.reconView.SetMessage("Reconstructions of eight validation images appear here after the first epoch, and are redrawn as training goes on.")
+		v.reconView.SetMessage("Reconstructions of eight evaluation images appear here after the first epoch, and are redrawn as training goes on.")
 	} else {
 		v.reconView.SetMessage("Choose an autoencoder to see its reconstructions here.")
 	}
@@ -129,12 +129,12 @@ func (v *embeddingView) showReconstructions(r *embed.Reconstructions) {
 		return
 	}
 	v.shownRecon = r
-	v.reconView.SetPlot(aeReconstructionFigure(ds, train.Scaler, r))
+	v.reconView.SetPlot(aeReconstructionFigure(ds, train.Scaler, r, v.evalSplit().Name))
 	v.reconView.ExportWidth, v.reconView.ExportHeight = figures.GridSize(2, len(r.Index), 8)
 }
 
 // aeReconstructionFigure lays out originals over their reconstructions.
-func aeReconstructionFigure(ds *dataset.Dataset, sc *dataset.Scaler, r *embed.Reconstructions) *plot.Plot {
+func aeReconstructionFigure(ds *dataset.Dataset, sc *dataset.Scaler, r *embed.Reconstructions, split string) *plot.Plot {
 	f := ds.Dim
 	var orig, out []figures.Tile
 	for i := range r.Index {
@@ -152,7 +152,7 @@ func aeReconstructionFigure(ds *dataset.Dataset, sc *dataset.Scaler, r *embed.Re
 	if r.Batch > 0 {
 		when = fmt.Sprintf("epoch %d, batch %d", r.Epoch+1, r.Batch)
 	}
-	return figures.ImageGrid("Validation images and their reconstructions, "+when, [][]figures.Tile{orig, out}, []string{"original", "output"})
+	return figures.ImageGrid(fmt.Sprintf("Images of the %s split and their reconstructions, %s", split, when), [][]figures.Tile{orig, out}, []string{"original", "output"})
 }
 
 // codeSpaceName names the published code of an autoencoder.

@@ -99,7 +99,7 @@ func (v *embeddingView) resetLive() {
 	l.liveScatter.SetData(ScatterData{})
 	v.shownRecon = nil
 	if a, ok := v.selectedArch(); ok && a.Autoencoder() {
-		v.reconView.SetMessage("Reconstructions of eight validation images appear here after the first epoch, and are redrawn as training goes on.")
+		v.reconView.SetMessage("Reconstructions of eight evaluation images appear here after the first epoch, and are redrawn as training goes on.")
 	}
 }
 

@@ -37,6 +37,9 @@ type scatterFrame struct {
 	diameter, alpha float64
 }
 
+// maxRinged is the largest selection whose points are ringed.
+const maxRinged = 300
+
 // requestRender asks for the current state to be drawn: in the background,
 // at most once per minFrame, shown through fyne.Do. Requests made while a
 // frame is drawn collapse into one.
@@ -115,13 +118,28 @@ func (f *scatterFrame) draw() *image.RGBA {
 			img.SetRGBA(x, int(py), grid)
 		}
 	}
-	figures.RasterizePoints(img, f.data, f.order, v, f.visible, f.diameter, f.alpha)
+	// With a selection, the other points fade so that it stands out: a few
+	// selected points are ringed, many are redrawn on top as dots with a
+	// dark edge (rings would merge into a blot).
+	alpha := f.alpha
+	if len(f.highlight) > 0 && len(f.highlight) < len(f.order) {
+		alpha *= 0.3
+	}
+	figures.RasterizePoints(img, f.data, f.order, v, f.visible, f.diameter, alpha)
 	k, black, white := f.scale, color.NRGBA{0, 0, 0, 0xd0}, color.NRGBA{0xff, 0xff, 0xff, 0xff}
+	r := max(f.diameter/2, 1.5*k)
 	for _, i := range f.highlight {
-		if l := f.data.Label(i); l < 0 || f.visible[l] {
-			x, y := at(float64(f.data.X[i]), float64(f.data.Y[i]))
-			figures.DrawCircle(img, x, y, 4.5*k, 1.5*k, black)
+		l := f.data.Label(i)
+		if l >= 0 && l < len(f.visible) && !f.visible[l] {
+			continue
 		}
+		x, y := at(float64(f.data.X[i]), float64(f.data.Y[i]))
+		if len(f.highlight) <= maxRinged {
+			figures.DrawCircle(img, x, y, 4.5*k, 1.5*k, black)
+			continue
+		}
+		figures.DrawCircle(img, x, y, r+0.8*k, 0, black)
+		figures.DrawCircle(img, x, y, r, 0, figures.PointColor(l))
 	}
 	for _, m := range f.marks {
 		x, y := at(float64(m.X), float64(m.Y))

@@ -29,7 +29,7 @@ import (
 var tsnePanel = Panel{
 	ID:    "tsne",
 	Title: "t-SNE",
-	Intro: "Barnes-Hut t-SNE of the PCA-50 features, animated while it optimises, up to all 70,000 images. Its quality: leave-one-out 5-NN accuracy inside the map and trustworthiness against the PCA-50 space.",
+	Intro: "Barnes-Hut t-SNE of the PCA-50 features or of any published space (an autoencoder's code: autoencoder → t-SNE → k-means), animated while it optimises, up to all 70,000 images. Its quality: leave-one-out 5-NN accuracy inside the map and trustworthiness against its input. A map of every item becomes a space for the Clusters panel.",
 	View:  func(env *Env) fyne.CanvasObject { return newTSNEView(env).content },
 }
 
