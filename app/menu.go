@@ -20,6 +20,8 @@ var (
 	shortcutOpenFolder = &desktop.CustomShortcut{KeyName: fyne.KeyO, Modifier: fyne.KeyModifierShortcutDefault}
 	shortcutOpenFile   = &desktop.CustomShortcut{KeyName: fyne.KeyO, Modifier: fyne.KeyModifierShortcutDefault | fyne.KeyModifierShift}
 	shortcutCancel     = &desktop.CustomShortcut{KeyName: fyne.KeyPeriod, Modifier: fyne.KeyModifierShortcutDefault}
+	shortcutExport     = &desktop.CustomShortcut{KeyName: fyne.KeyE, Modifier: fyne.KeyModifierShortcutDefault}
+	shortcutTraining   = &desktop.CustomShortcut{KeyName: fyne.KeyT, Modifier: fyne.KeyModifierShortcutDefault}
 )
 
 var panelKeys = []fyne.KeyName{fyne.Key1, fyne.Key2, fyne.Key3, fyne.Key4, fyne.Key5, fyne.Key6, fyne.Key7, fyne.Key8, fyne.Key9}
@@ -36,6 +38,9 @@ func (u *UI) menu() *fyne.MainMenu {
 	file.Items = append(file.Items, fyne.NewMenuItem("Open embedded sample (10,000 images)", func() { u.Open(workspace.Embedded) }))
 	file.Items = append(file.Items, fyne.NewMenuItemSeparator())
 	file.Items = append(file.Items, u.sessionMenuItems()...)
+	export := fyne.NewMenuItem("Export a feature space (CSV, projector TSV)…", func() { views.ShowExportSpaceDialog(u.Env) })
+	export.Shortcut = shortcutExport
+	file.Items = append(file.Items, fyne.NewMenuItemSeparator(), export)
 	cancel := fyne.NewMenuItem("Cancel running jobs", u.Env.Jobs.CancelAll)
 	cancel.Shortcut = shortcutCancel
 	file.Items = append(file.Items, fyne.NewMenuItemSeparator(), cancel)
@@ -49,7 +54,9 @@ func (u *UI) menu() *fyne.MainMenu {
 		}
 		view.Items = append(view.Items, item)
 	}
-	view.Items = append(view.Items, fyne.NewMenuItemSeparator(), u.themeMenuItem())
+	training := fyne.NewMenuItem("Start / pause training", u.toggleTraining)
+	training.Shortcut = shortcutTraining
+	view.Items = append(view.Items, fyne.NewMenuItemSeparator(), training, fyne.NewMenuItemSeparator(), u.themeMenuItem())
 	help := fyne.NewMenu("Help",
 		fyne.NewMenuItem("Keyboard shortcuts", u.showShortcuts),
 		fyne.NewMenuItem("About EmbedScope", u.showAbout),
@@ -63,6 +70,8 @@ func (u *UI) addShortcuts() {
 	c.AddShortcut(shortcutOpenFolder, func(fyne.Shortcut) { u.showOpenFolder() })
 	c.AddShortcut(shortcutOpenFile, func(fyne.Shortcut) { u.showOpenFile() })
 	c.AddShortcut(shortcutCancel, func(fyne.Shortcut) { u.Env.Jobs.CancelAll() })
+	c.AddShortcut(shortcutExport, func(fyne.Shortcut) { views.ShowExportSpaceDialog(u.Env) })
+	c.AddShortcut(shortcutTraining, func(fyne.Shortcut) { u.toggleTraining() })
 	u.addSessionShortcuts(c)
 	for i, p := range views.Panels {
 		if i >= len(panelKeys) {
@@ -121,7 +130,9 @@ func (u *UI) showShortcuts() {
 		"Ctrl+Shift+O\tOpen a CSV file",
 	}
 	lines = append(lines, sessionShortcutHelp...)
-	lines = append(lines, "Ctrl+.\tCancel running jobs")
+	lines = append(lines, "Ctrl+E\tExport a feature space (CSV or projector TSV)",
+		"Ctrl+T\tStart, pause or resume the embedding / autoencoder training",
+		"Ctrl+.\tCancel running jobs")
 	for i, p := range views.Panels {
 		if i < len(panelKeys) {
 			lines = append(lines, fmt.Sprintf("Ctrl+%d\tShow the %s panel", i+1, p.Title))
@@ -138,4 +149,11 @@ func (u *UI) showAbout() {
 	l := widget.NewLabel(txt)
 	l.Wrapping = fyne.TextWrapWord
 	dialog.ShowCustom("About EmbedScope", "Close", l, u.Window)
+}
+
+// toggleTraining shows the embedding panel and starts, pauses or resumes
+// its training.
+func (u *UI) toggleTraining() {
+	u.ShowPanel("embedding")
+	u.Env.ToggleTraining()
 }

@@ -129,6 +129,16 @@ func newEmbeddingView(env *Env) *embeddingView {
 	)
 	v.reconTabIndex = len(v.tabs.Items) - 1
 	env.presetAutoencoder = v.presetAutoencoder
+	env.toggleTraining = func() {
+		switch {
+		case v.job != nil:
+			v.halt(false)
+		case v.trainer != nil && !v.trainer.Snapshot().Done:
+			v.resumeTraining()
+		default:
+			v.startTraining()
+		}
+	}
 	env.Workspace.OnChange(func() { uiDo(v.dataChanged) })
 	env.Workspace.OnSpacesChange(func() { uiDo(v.restoreFromWorkspace) })
 	v.setButtons()

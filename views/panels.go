@@ -26,6 +26,17 @@ type Env struct {
 	// presetAutoencoder, set by the embedding panel, selects an
 	// autoencoder there (for the Clusters panel's "Train an autoencoder").
 	presetAutoencoder func()
+	// toggleTraining, set by the embedding panel, starts, pauses or
+	// resumes its training.
+	toggleTraining func()
+}
+
+// ToggleTraining starts the embedding panel's training, pauses it while it
+// runs, or resumes a paused one (the app's Ctrl+T).
+func (e *Env) ToggleTraining() {
+	if e.toggleTraining != nil {
+		e.toggleTraining()
+	}
 }
 
 // ShowError shows err in a dialog over the window.

@@ -1,17 +1,12 @@
 package cli
 
 import (
-	"bytes"
-	"encoding/csv"
 	"fmt"
 	"io"
-	"strconv"
-	"strings"
 
 	"gonum.org/v1/gonum/blas/blas32"
 
 	"embedscope/app/workspace"
-	"embedscope/ml/dataset"
 	"embedscope/ml/embed"
 	"embedscope/ml/glrm"
 	"embedscope/ml/pca"
@@ -26,9 +21,9 @@ func init() {
 
 func runExportEmbedding(c *Context, args []string) error {
 	var d dataFlags
-	fs := newFlagSet(c, "export-embedding", "export-embedding --space pixels|pca|embedding|glrm|tsne --format csv|tsv --out FILE [--components N] [--model M.esm]")
+	fs := newFlagSet(c, "export-embedding", "export-embedding --space pixels|pca|embedding|ae|glrm|tsne --format csv|tsv --out FILE [--components N] [--model M.esm]")
 	d.add(fs)
-	space := fs.String("space", "pca", "space: pixels, pca, embedding (needs --model), glrm or tsne")
+	space := fs.String("space", "pca", "space: pixels, pca, embedding or ae (the network or autoencoder in --model), glrm or tsne")
 	format := fs.String("format", "csv", "csv (one file: split, index, label, then the coordinates) or tsv (the TensorFlow projector's vectors file FILE and FILE_metadata.tsv)")
 	out := fs.String("out", "", "output file")
 	comps := fs.Int("components", 32, "components of pca, rank of glrm")
@@ -53,54 +48,29 @@ func runExportEmbedding(c *Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	items := workspace.NewItems(ws.Splits())
-	ds := ws.Data()
-	dim := s.Dim()
-	rows := make([]float32, 0, items.Len()*dim)
-	meta := make([][]string, 0, items.Len())
-	for i := 0; i < items.Len(); i++ {
-		it := items.At(i)
-		rows = append(rows, items.Row(s, i)...)
-		meta = append(meta, []string{ds.Classes[it.Label()], it.Split.Name, strconv.Itoa(it.Row())})
-	}
-	if *format == "tsv" {
-		var vb, mb bytes.Buffer
-		if err := dataset.WriteTSVPair(&vb, &mb, rows, dim, []string{"label", "split", "index"}, meta); err != nil {
-			return err
-		}
-		metaPath := strings.TrimSuffix(*out, ".tsv") + "_metadata.tsv"
-		if err := figures.WriteFileAtomic(*out, vb.Bytes()); err != nil {
-			return err
-		}
-		if err := figures.WriteFileAtomic(metaPath, mb.Bytes()); err != nil {
-			return err
-		}
-		return c.emit(map[string]any{"space": s.Name, "rows": len(meta), "dim": dim, "vectors": *out, "metadata": metaPath},
-			func(w io.Writer) {
-				fmt.Fprintf(w, "wrote %d × %d %s vectors to %s and their labels to %s\n", len(meta), dim, s.Name, *out, metaPath)
-			})
-	}
-	var b bytes.Buffer
-	w := csv.NewWriter(&b)
-	head := []string{"split", "index", "label"}
-	for j := 0; j < dim; j++ {
-		head = append(head, fmt.Sprintf("%s_%d", strings.ToLower(strings.ReplaceAll(s.Name, "-", "")), j+1))
-	}
-	w.Write(head)
-	for i, m := range meta {
-		rec := []string{m[1], m[2], m[0]}
-		for _, v := range rows[i*dim : (i+1)*dim] {
-			rec = append(rec, strconv.FormatFloat(float64(v), 'g', -1, 32))
-		}
-		w.Write(rec)
-	}
-	w.Flush()
-	if err := figures.WriteFileAtomic(*out, b.Bytes()); err != nil {
+	f, err := ws.EncodeSpace(s, *format)
+	if err != nil {
 		return err
 	}
-	return c.emit(map[string]any{"space": s.Name, "rows": len(meta), "dim": dim, "out": *out},
+	if *format == "tsv" {
+		metaPath := workspace.MetadataPath(*out)
+		if err := figures.WriteFileAtomic(*out, f.Vectors); err != nil {
+			return err
+		}
+		if err := figures.WriteFileAtomic(metaPath, f.Metadata); err != nil {
+			return err
+		}
+		return c.emit(map[string]any{"space": s.Name, "rows": f.Rows, "dim": f.Dim, "vectors": *out, "metadata": metaPath},
+			func(w io.Writer) {
+				fmt.Fprintf(w, "wrote %d × %d %s vectors to %s and their labels to %s\n", f.Rows, f.Dim, s.Name, *out, metaPath)
+			})
+	}
+	if err := figures.WriteFileAtomic(*out, f.Vectors); err != nil {
+		return err
+	}
+	return c.emit(map[string]any{"space": s.Name, "rows": f.Rows, "dim": f.Dim, "out": *out},
 		func(w io.Writer) {
-			fmt.Fprintf(w, "wrote %d × %d %s coordinates to %s\n", len(meta), dim, s.Name, *out)
+			fmt.Fprintf(w, "wrote %d × %d %s coordinates to %s\n", f.Rows, f.Dim, s.Name, *out)
 		})
 }
 
@@ -132,9 +102,9 @@ func computeSpace(c *Context, ws *workspace.Workspace, name string, k int, model
 			return nil, err
 		}
 		return s, nil
-	case "embedding":
+	case "embedding", "ae", "code":
 		if model == "" {
-			return nil, fmt.Errorf("--space embedding needs --model: a model saved by the Embedding panel or train-siamese")
+			return nil, fmt.Errorf("--space %s needs --model: a model saved by the Embedding panel, train-siamese or train-ae", name)
 		}
 		train, val, test, err := ws.Features(c.Ctx)
 		if err != nil {
@@ -150,6 +120,9 @@ func computeSpace(c *Context, ws *workspace.Workspace, name string, k int, model
 			return nil, err
 		}
 		s := &workspace.Space{Name: "embedding"}
+		if tr.Config().Arch.Autoencoder() {
+			s.Name = fmt.Sprintf("%s code d=%d", tr.Config().Arch, tr.Config().Dim)
+		}
 		for _, p := range []struct {
 			dst *blas32.General
 			src blas32.General
@@ -195,5 +168,5 @@ func computeSpace(c *Context, ws *workspace.Workspace, name string, k int, model
 		}
 		return s, nil
 	}
-	return nil, fmt.Errorf("unknown space %q: use pixels, pca, embedding, glrm or tsne", name)
+	return nil, fmt.Errorf("unknown space %q: use pixels, pca, embedding (or ae: an autoencoder's code), glrm or tsne", name)
 }

@@ -1,0 +1,148 @@
+package views
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/storage"
+	"fyne.io/fyne/v2/widget"
+
+	"embedscope/app/workspace"
+	"embedscope/ml/progress"
+	"embedscope/views/figures"
+)
+
+// ShowExportSpaceDialog exports a feature space of the workspace (the
+// scaled pixels or any space a panel computed: PCA, the embedding, an
+// autoencoder's code, GLRM, a t-SNE map) as CSV or as the TensorFlow
+// projector's TSV pair, which File ▸ Open reads back.
+func ShowExportSpaceDialog(env *Env) {
+	ws := env.Workspace
+	ds := ws.Data()
+	if ds == nil {
+		env.ShowError(fmt.Errorf("open a data set first"))
+		return
+	}
+	spaces := append([]string{workspace.PixelsSpace}, ws.SpaceNames()...)
+	space := widget.NewSelect(uniqueStrings(spaces), nil)
+	space.SetSelected(spaces[len(spaces)-1])
+	format := widget.NewSelect([]string{"CSV", "TSV pair (projector)"}, nil)
+	home, _ := os.UserHomeDir()
+	path := widget.NewEntry()
+	suggest := func() {
+		name := strings.Map(func(r rune) rune {
+			if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' {
+				return r
+			}
+			return '-'
+		}, space.Selected)
+		ext := ".csv"
+		if strings.HasPrefix(format.Selected, "TSV") {
+			ext = ".tsv"
+		}
+		dir := home
+		if path.Text != "" {
+			dir = filepath.Dir(path.Text)
+		}
+		path.SetText(filepath.Join(dir, name+ext))
+	}
+	space.OnChanged = func(string) { suggest() }
+	format.OnChanged = func(string) { suggest() }
+	format.SetSelected("CSV")
+	note := widget.NewLabel("One row per item (train, validation, test) with its split, original index and class. The TSV pair is the vectors file and NAME_metadata.tsv beside it.")
+	note.Wrapping = fyne.TextWrapWord
+	browse := widget.NewButton("Choose folder…", func() {
+		d := dialog.NewFolderOpen(func(l fyne.ListableURI, err error) {
+			if err == nil && l != nil {
+				path.SetText(filepath.Join(l.Path(), filepath.Base(path.Text)))
+			}
+		}, env.Window)
+		if l, err := storage.ListerForURI(storage.NewFileURI(filepath.Dir(path.Text))); err == nil {
+			d.SetLocation(l)
+		}
+		d.Show()
+	})
+	form := widget.NewForm(
+		widget.NewFormItem("Space", space),
+		widget.NewFormItem("Format", format),
+		widget.NewFormItem("File", container.NewBorder(nil, nil, nil, browse, path)),
+	)
+	d := dialog.NewCustomConfirm("Export a feature space", "Export", "Cancel", container.NewVBox(form, note), func(ok bool) {
+		if !ok {
+			return
+		}
+		tsv := strings.HasPrefix(format.Selected, "TSV")
+		p := strings.TrimSpace(path.Text)
+		want := ".csv"
+		if tsv {
+			want = ".tsv"
+		}
+		if !strings.EqualFold(filepath.Ext(p), want) {
+			env.ShowError(fmt.Errorf("the file name must end in %s for this format", want))
+			return
+		}
+		exportSpace(env, space.Selected, tsv, p)
+	}, env.Window)
+	d.Resize(fyne.NewSize(640, 320))
+	d.Show()
+}
+
+// exportSpace writes the space in a background job.
+func exportSpace(env *Env, name string, tsv bool, path string) {
+	ws := env.Workspace
+	var wrote string
+	env.Jobs.Start("Export "+name, func(ctx context.Context, t *progress.Tracker) error {
+		s := ws.Space(name)
+		if name == workspace.PixelsSpace {
+			var err error
+			if s, err = ws.PixelSpace(ctx); err != nil {
+				return err
+			}
+		}
+		if s == nil {
+			return fmt.Errorf("the %s space is not available any more: compute it again in its panel", name)
+		}
+		format := "csv"
+		if tsv {
+			format = "tsv"
+		}
+		f, err := ws.EncodeSpace(s, format)
+		if err != nil {
+			return err
+		}
+		if err := figures.WriteFileAtomic(path, f.Vectors); err != nil {
+			return err
+		}
+		wrote = fmt.Sprintf("Wrote %d × %d coordinates of %s to %s", f.Rows, f.Dim, name, path)
+		if tsv {
+			meta := workspace.MetadataPath(path)
+			if err := figures.WriteFileAtomic(meta, f.Metadata); err != nil {
+				return err
+			}
+			wrote += " and their labels to " + filepath.Base(meta)
+		}
+		return nil
+	}, func(err error) {
+		if err == nil {
+			dialog.ShowInformation("Space exported", wrote+".", env.Window)
+		}
+	})
+}
+
+func uniqueStrings(in []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, s := range in {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}
