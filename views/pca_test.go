@@ -17,7 +17,14 @@ import (
 func waitUntil(t *testing.T, what string, timeout time.Duration, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
-	for !cond() {
+	// The condition is read while no UI work runs (see serialUI), so a
+	// callback that has begun changing the panel has finished when the
+	// test goes on.
+	check := func() (ok bool) {
+		testUI.do(func() { ok = cond() })
+		return ok
+	}
+	for !check() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)
 		}

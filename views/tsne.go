@@ -47,7 +47,7 @@ type tsneView struct {
 	env     *Env
 	content fyne.CanvasObject
 
-	points, input                  *widget.Select
+	points, input, exaggeration    *widget.Select
 	n, perplexity, iters, lr, seed *widget.Entry
 	start, pause, stop, export     *widget.Button
 	info, quality                  *widget.Label
@@ -72,6 +72,8 @@ func newTSNEView(env *Env) *tsneView {
 	v.points.SetSelected(tsneFirst)
 	v.input = widget.NewSelect([]string{tsneInputPixels}, nil)
 	v.input.SetSelected(tsneInputPixels)
+	v.exaggeration = widget.NewSelect([]string{exagStandard, exagClusters}, nil)
+	v.exaggeration.SetSelected(exagStandard)
 	env.Workspace.OnSpacesChange(func() { uiDo(v.refreshInputs) })
 	v.n, v.perplexity, v.iters, v.lr, v.seed = entryWith("10000"), entryWith("30"), entryWith("1000"), entryWith("auto"), entryWith("0")
 	v.start = widget.NewButtonWithIcon("Run t-SNE", theme.MediaPlayIcon(), v.run)
@@ -94,6 +96,7 @@ func newTSNEView(env *Env) *tsneView {
 			widget.NewFormItem("Points", v.points),
 			widget.NewFormItem("N", v.n),
 			widget.NewFormItem("Perplexity", v.perplexity),
+			widget.NewFormItem("Exaggeration", v.exaggeration),
 			widget.NewFormItem("Iterations", v.iters),
 			widget.NewFormItem("Learning rate", v.lr),
 			widget.NewFormItem("Seed", v.seed),
@@ -187,7 +190,11 @@ func (v *tsneView) settings(n int) (tsne.TSNE, error) {
 	if err != nil {
 		return t, fmt.Errorf("the seed must be a whole number ≥ 0 (got %q)", v.seed.Text)
 	}
-	return tsne.TSNE{Perplexity: p, Iterations: it, LearningRate: lr, Seed: seed, CallbackEvery: 10}, nil
+	t = tsne.TSNE{Perplexity: p, Iterations: it, LearningRate: lr, Seed: seed, CallbackEvery: 10}
+	if v.exaggeration.Selected == exagClusters {
+		t.EarlyExaggeration, t.ExaggerationIters = 4, it
+	}
+	return t, nil
 }
 
 // chooseItems lists the items of the map and gathers their scaled features.

@@ -97,6 +97,8 @@ func runTrainAE(c *Context, args []string) error {
 	resume := fs.String("resume", "", "continue training the autoencoder in this checkpoint (with no more epochs: only evaluate it)")
 	nInit := fs.Int("n-init", 3, "k-means restarts")
 	withTSNE := fs.Bool("tsne", false, "also cluster a t-SNE map of the training code (autoencoder → t-SNE → k-means)")
+	tsneExag := fs.Float64("tsne-exaggeration", 0, "with --tsne: exaggerate the affinities by this factor for the whole run (4 draws tighter, UMAP-like clusters that k-means separates better); 0: the standard 12 for the first 250 iterations")
+	tsnePerp := fs.Float64("tsne-perplexity", 30, "with --tsne: the perplexity of the map")
 	if err := parse(c, fs, args); err != nil {
 		return err
 	}
@@ -188,12 +190,19 @@ func runTrainAE(c *Context, args []string) error {
 	if err := t.SetCheckpointPath(*out); err != nil {
 		return err
 	}
-	return trainAEAndReport(c, ws, t, data, evalName, *out, *nInit, *withTSNE)
+	if *withTSNE && (*tsneExag != 0 && (*tsneExag < 1 || *tsneExag > 100) || !(*tsnePerp > 0)) {
+		return fmt.Errorf("--tsne-exaggeration must be 0 (standard) or from 1 to 100, and --tsne-perplexity above 0")
+	}
+	tcfg := tsne.TSNE{Perplexity: *tsnePerp}
+	if *tsneExag > 0 {
+		tcfg.EarlyExaggeration, tcfg.ExaggerationIters = *tsneExag, 1<<30
+	}
+	return trainAEAndReport(c, ws, t, data, evalName, *out, *nInit, *withTSNE, tcfg)
 }
 
 // trainAEAndReport runs t to its end with progress on stderr, prints every
 // epoch, then the reconstruction loss and the k-means scores of the code.
-func trainAEAndReport(c *Context, ws *workspace.Workspace, t *embed.Trainer, data embed.Data, evalName, out string, nInit int, withTSNE bool) error {
+func trainAEAndReport(c *Context, ws *workspace.Workspace, t *embed.Trainer, data embed.Data, evalName, out string, nInit int, withTSNE bool, tcfg tsne.TSNE) error {
 	cfg := t.Config()
 	start := time.Now()
 	tr := progress.New()
@@ -242,7 +251,7 @@ func trainAEAndReport(c *Context, ws *workspace.Workspace, t *embed.Trainer, dat
 		return err
 	}
 	if withTSNE {
-		m, err := tsneMap(c, code)
+		m, err := tsneMap(c, code, tcfg)
 		if err != nil {
 			return err
 		}
@@ -307,13 +316,14 @@ type timedMap struct {
 	seconds float64
 }
 
-// tsneMap returns the t-SNE map (default settings) of the rows of X.
-func tsneMap(c *Context, X blas32.General) (timedMap, error) {
+// tsneMap returns the t-SNE map of the rows of X with the settings of cfg.
+func tsneMap(c *Context, X blas32.General, cfg tsne.TSNE) (timedMap, error) {
 	tr := progress.New()
 	stop := c.reportProgress("t-SNE", tr)
 	defer stop()
 	start := time.Now()
-	m, err := tsne.TSNE{Progress: tr}.Fit(c.Ctx, X)
+	cfg.Progress = tr
+	m, err := cfg.Fit(c.Ctx, X)
 	if err != nil {
 		return timedMap{}, err
 	}
