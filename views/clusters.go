@@ -112,7 +112,7 @@ func newClustersView(env *Env) *clustersView {
 	v.table.OnExport = v.exportTable
 	v.cellGallery = NewGallery("cluster-class", env.Window)
 	v.cellGallery.SetEmptyText("Click a cell of the table to see its images.")
-	tableTab := container.NewVSplit(container.NewVScroll(v.table), v.cellGallery)
+	tableTab := container.NewVSplit(container.NewScroll(v.table), v.cellGallery)
 	tableTab.Offset = 0.55
 	compareTab := container.NewVSplit(v.compare, container.NewVScroll(v.compareText))
 	compareTab.Offset = 0.7

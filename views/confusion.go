@@ -30,6 +30,11 @@ type ConfusionGrid struct {
 	export *widget.Button
 }
 
+// MaxGridClasses is the most rows or columns a ConfusionGrid shows; a
+// larger table (a data set of word vectors, one class per word) gets a
+// message instead of a million cells.
+const MaxGridClasses = 40
+
 // NewConfusionGrid returns an empty grid.
 func NewConfusionGrid() *ConfusionGrid {
 	g := &ConfusionGrid{title: widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), body: container.NewStack()}
@@ -54,6 +59,15 @@ func (g *ConfusionGrid) SetMatrix(title string, classes []string, counts [][]int
 // of the row. OnTap receives (row, column).
 func (g *ConfusionGrid) SetTable(title, corner string, rows, cols []string, counts [][]int, boldDiagonal bool) {
 	g.title.SetText(title)
+	if len(rows) > MaxGridClasses || len(cols) > MaxGridClasses {
+		msg := widget.NewLabel(fmt.Sprintf("%d × %d is too large a table to show cell by cell (up to %d × %d): with this many classes, look at the per-class figures instead.",
+			len(rows), len(cols), MaxGridClasses, MaxGridClasses))
+		msg.Wrapping = fyne.TextWrapWord
+		g.body.Objects = []fyne.CanvasObject{msg}
+		g.body.Refresh()
+		g.export.Disable()
+		return
+	}
 	rowTot, colTot := make([]int, len(rows)), make([]int, len(cols))
 	for t := range counts {
 		for p, v := range counts[t] {

@@ -131,7 +131,7 @@ func newPrototypesView(env *Env) *prototypesView {
 	v.sweep = NewFigureView("k-sweep", env.Window)
 	v.sweep.SetMessage("Press “Sweep k” (left).")
 
-	confTab := container.NewVSplit(container.NewVScroll(v.confusion), v.cellGallery)
+	confTab := container.NewVSplit(container.NewScroll(v.confusion), v.cellGallery)
 	confTab.Offset = 0.6
 	errTab := container.NewVSplit(v.far, v.wrong)
 	v.whyTab = container.NewTabItem("Why this prediction?", container.NewBorder(v.whyInfo, nil, nil, nil, v.why))
