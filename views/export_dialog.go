@@ -240,6 +240,6 @@ func copyImage(win fyne.Window, png []byte) (string, error) {
 		os.Remove(f.Name())
 		return "", fmt.Errorf("cannot copy the figure: %w", werr)
 	}
-	win.Clipboard().SetContent(f.Name())
+	fyne.CurrentApp().Clipboard().SetContent(f.Name())
 	return fmt.Sprintf("No image clipboard tool was found (install xclip, or wl-clipboard on Wayland), so the figure was saved to %s and that path was copied.", f.Name()), nil
 }

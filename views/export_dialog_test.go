@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"fyne.io/fyne/v2"
 	"gonum.org/v1/plot/vg"
 
 	"embedscope/views/figures"
@@ -62,5 +63,23 @@ func TestWriteFigureAtDPI(t *testing.T) {
 	bad := filepath.Join(t.TempDir(), "missing", "f.pdf")
 	if err := writeFigure(p, exportSettings{Path: bad, Width: 4 * vg.Inch, Height: 3 * vg.Inch, DPI: 96}); err == nil {
 		t.Error("writing into a missing folder succeeded")
+	}
+}
+
+// TestCopyImageWithoutTool: with no display tool the PNG lands in a
+// temporary file whose path goes on the (text) clipboard.
+func TestCopyImageWithoutTool(t *testing.T) {
+	t.Setenv("DISPLAY", "")
+	t.Setenv("WAYLAND_DISPLAY", "")
+	env := newTestEnv(t)
+	msg, err := copyImage(env.Window, []byte("\x89PNG fake"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := fyne.CurrentApp().Clipboard().Content()
+	defer os.Remove(path)
+	b, err := os.ReadFile(path)
+	if err != nil || string(b) != "\x89PNG fake" || !strings.Contains(msg, path) {
+		t.Errorf("clipboard %q, message %q, file %q (%v)", path, msg, b, err)
 	}
 }

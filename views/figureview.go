@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -171,11 +172,30 @@ func (f *FigureView) SecondaryTapped(e *fyne.PointEvent) {
 		ext := ext
 		items = append(items, fyne.NewMenuItem("Export as "+strings.ToUpper(ext[1:])+"…", func() { f.showSave(ext) }))
 	}
+	items = append(items, fyne.NewMenuItemSeparator(), fyne.NewMenuItem("Copy to clipboard", f.CopyToClipboard))
 	c := fyne.CurrentApp().Driver().CanvasForObject(f)
 	if c == nil {
 		return
 	}
 	widget.ShowPopUpMenuAtPosition(fyne.NewMenu("", items...), c, e.AbsolutePosition)
+}
+
+// CopyToClipboard puts the figure on the clipboard as a PNG at its export
+// size (see copyImage) and says how it went.
+func (f *FigureView) CopyToClipboard() {
+	p := f.Plot()
+	if p == nil || f.window == nil {
+		return
+	}
+	data, err := figures.EncodeDPI(p, f.ExportWidth, f.ExportHeight, ".png", 150)
+	if err == nil {
+		var msg string
+		if msg, err = copyImage(f.window, data); err == nil {
+			dialog.ShowInformation("Figure copied", msg, f.window)
+			return
+		}
+	}
+	dialog.ShowError(err, f.window)
 }
 
 // ShowExportDialog asks where to save the figure (PNG unless another
