@@ -10,6 +10,7 @@ import (
 	"slices"
 	"time"
 
+	"embedscope/ml/atomicfile"
 	"embedscope/ml/dataset"
 )
 
@@ -238,7 +239,7 @@ func (w *Workspace) Restore(s *Session, ds *dataset.Dataset) error {
 
 // writeFileAtomic writes b to path through a synced temporary file in the
 // same folder renamed over path.
-func writeFileAtomic(path string, b []byte) (err error) {
+func writeFileAtomic(path string, b []byte) error {
 	if fi, err := os.Stat(path); err == nil {
 		if fi.IsDir() {
 			return fmt.Errorf("%s is a folder: choose a file name", path)
@@ -253,38 +254,11 @@ func writeFileAtomic(path string, b []byte) (err error) {
 	} else if fi.Mode().Perm()&0o222 == 0 {
 		return fmt.Errorf("cannot save to %s: the folder is %w. Choose another folder", path, ErrReadOnly)
 	}
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
-	if err != nil {
+	if err := atomicfile.Write(path, b); err != nil {
 		if errors.Is(err, os.ErrPermission) {
 			return fmt.Errorf("cannot save to %s: the folder is %w (permission denied). Choose another folder", path, ErrReadOnly)
 		}
 		return fmt.Errorf("cannot save to %s: %w", path, err)
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-			err = fmt.Errorf("cannot save to %s: %w", path, err)
-		}
-	}()
-	if _, err = f.Write(b); err != nil {
-		return err
-	}
-	if err = f.Chmod(0o644); err != nil {
-		return err
-	}
-	if err = f.Sync(); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	if err = os.Rename(f.Name(), path); err != nil {
-		return err
-	}
-	if d, e := os.Open(dir); e == nil { // make the rename durable
-		d.Sync()
-		d.Close()
 	}
 	return nil
 }

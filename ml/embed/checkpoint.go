@@ -1,13 +1,13 @@
 package embed
 
 import (
+	"embedscope/ml/atomicfile"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"hash/crc32"
 	"math"
 	"os"
-	"path/filepath"
 )
 
 // The checkpoint format is described in the package documentation.
@@ -225,31 +225,7 @@ func LoadFor(path string, s Shape) (*Trainer, error) {
 
 // writeAtomic writes b to path through a synced temporary file renamed
 // over it.
-func writeAtomic(path string, b []byte) (err error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	if _, err = f.Write(b); err != nil {
-		return err
-	}
-	if err = f.Chmod(0o644); err != nil {
-		return err
-	}
-	if err = f.Sync(); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
-}
+func writeAtomic(path string, b []byte) error { return atomicfile.Write(path, b) }
 
 // MarshalBinary returns the trainer's checkpoint, the bytes Save writes
 // (for embedding a trained network in a larger file, such as a saved

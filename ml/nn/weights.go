@@ -1,6 +1,7 @@
 package nn
 
 import (
+	"embedscope/ml/atomicfile"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -8,7 +9,6 @@ import (
 	"io"
 	"math"
 	"os"
-	"path/filepath"
 	"slices"
 )
 
@@ -173,34 +173,12 @@ func (s *Sequential) ReadWeights(r io.Reader) error {
 // Save writes the network's parameters to the file path atomically: to a
 // temporary file in the same directory, synced, then renamed over path, so
 // that path holds either its old contents or the complete new file.
-func (s *Sequential) Save(path string) (err error) {
+func (s *Sequential) Save(path string) error {
 	b, err := s.MarshalWeights()
 	if err != nil {
 		return err
 	}
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	if _, err = f.Write(b); err != nil {
-		return err
-	}
-	if err = f.Chmod(0o644); err != nil {
-		return err
-	}
-	if err = f.Sync(); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
+	return atomicfile.Write(path, b)
 }
 
 // Load reads the network's parameters from the file path; see

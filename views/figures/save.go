@@ -2,9 +2,9 @@ package figures
 
 import (
 	"bytes"
+	"embedscope/ml/atomicfile"
 	"fmt"
 	"image"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -89,26 +89,8 @@ func Save(p *plot.Plot, w, h vg.Length, path string) error {
 // WriteFileAtomic writes data to a temporary file in path's folder and
 // renames it to path.
 func WriteFileAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
-	if err != nil {
+	if err := atomicfile.Write(path, data); err != nil {
 		return fmt.Errorf("cannot write %s: %w (choose a folder you can write to)", path, err)
-	}
-	name := tmp.Name()
-	_, werr := tmp.Write(data)
-	cerr := tmp.Close()
-	if werr == nil {
-		werr = cerr
-	}
-	if werr == nil {
-		werr = os.Chmod(name, 0o644)
-	}
-	if werr == nil {
-		werr = os.Rename(name, path)
-	}
-	if werr != nil {
-		os.Remove(name)
-		return fmt.Errorf("cannot write %s: %w", path, werr)
 	}
 	return nil
 }
