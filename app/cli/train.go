@@ -78,28 +78,15 @@ func runTrain(c *Context, args []string) error {
 	}
 	var t *embed.Trainer
 	if *resume != "" {
-		if t, err = embed.LoadFor(*resume, data.Shape()); err != nil {
+		t, err = resumeTrainer(*resume, data.Shape(), set, *epochs, *lr, func(cfg embed.Config) map[string]bool {
+			return map[string]bool{
+				"arch": *arch != string(cfg.Arch), "loss": *loss != string(cfg.Loss), "dim": *dim != cfg.Dim,
+				"batch": *batch != cfg.Batch, "margin": *margin != cfg.Margin, "model-seed": *modelSeed != cfg.Seed,
+				"onecycle": *oneCycle != cfg.OneCycle, "knn-eval": *knnEval != cfg.KNNEval,
+			}
+		})
+		if err != nil {
 			return err
-		}
-		cfg := t.Config()
-		for name, differs := range map[string]bool{
-			"arch": *arch != string(cfg.Arch), "loss": *loss != string(cfg.Loss), "dim": *dim != cfg.Dim,
-			"batch": *batch != cfg.Batch, "margin": *margin != cfg.Margin, "model-seed": *modelSeed != cfg.Seed,
-			"onecycle": *oneCycle != cfg.OneCycle, "knn-eval": *knnEval != cfg.KNNEval,
-		} {
-			if set[name] && differs {
-				return fmt.Errorf("--%s differs from the checkpoint's configuration: a resumed model keeps its own (only --epochs and --lr may change)", name)
-			}
-		}
-		if set["epochs"] {
-			if err := t.SetEpochs(*epochs); err != nil {
-				return err
-			}
-		}
-		if set["lr"] {
-			if err := t.SetLR(*lr); err != nil {
-				return err
-			}
 		}
 		if *out == "" {
 			*out = *resume
@@ -108,18 +95,7 @@ func runTrain(c *Context, args []string) error {
 		cfg := embed.DefaultConfig(embed.Arch(*arch), embed.Loss(*loss))
 		cfg.Dim, cfg.Margin, cfg.Seed, cfg.KNNEval = *dim, *margin, *modelSeed, *knnEval
 		cfg.ProjectionSample = 0
-		if set["epochs"] {
-			cfg.Epochs = *epochs
-		}
-		if set["batch"] {
-			cfg.Batch = *batch
-		}
-		if set["lr"] {
-			cfg.LR = *lr
-		}
-		if set["onecycle"] {
-			cfg.OneCycle = *oneCycle
-		}
+		overrideConfig(&cfg, set, *epochs, *batch, *lr, *oneCycle)
 		if t, err = embed.New(cfg, data); err != nil {
 			return err
 		}
@@ -133,6 +109,49 @@ func runTrain(c *Context, args []string) error {
 		return err
 	}
 	return trainAndReport(c, ws, t, data, evalName, *out)
+}
+
+// resumeTrainer loads the checkpoint at path for data of shape s. It
+// refuses a flag the user set (set) whose value differs from the
+// checkpoint's configuration (differs maps flag names to that), and
+// applies --epochs and --lr when set.
+func resumeTrainer(path string, s embed.Shape, set map[string]bool, epochs int, lr float64, differs func(embed.Config) map[string]bool) (*embed.Trainer, error) {
+	t, err := embed.LoadFor(path, s)
+	if err != nil {
+		return nil, err
+	}
+	for name, d := range differs(t.Config()) {
+		if set[name] && d {
+			return nil, fmt.Errorf("--%s differs from the checkpoint's configuration: a resumed model keeps its own (only --epochs and --lr may change)", name)
+		}
+	}
+	if set["epochs"] {
+		if err := t.SetEpochs(epochs); err != nil {
+			return nil, err
+		}
+	}
+	if set["lr"] {
+		if err := t.SetLR(lr); err != nil {
+			return nil, err
+		}
+	}
+	return t, nil
+}
+
+// overrideConfig applies the training flags the user set to cfg.
+func overrideConfig(cfg *embed.Config, set map[string]bool, epochs, batch int, lr float64, oneCycle bool) {
+	if set["epochs"] {
+		cfg.Epochs = epochs
+	}
+	if set["batch"] {
+		cfg.Batch = batch
+	}
+	if set["lr"] {
+		cfg.LR = lr
+	}
+	if set["onecycle"] {
+		cfg.OneCycle = oneCycle
+	}
 }
 
 // trainAndReport runs t to its end with progress on stderr, prints every

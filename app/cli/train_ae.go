@@ -121,30 +121,17 @@ func runTrainAE(c *Context, args []string) error {
 	}
 	var t *embed.Trainer
 	if *resume != "" {
-		if t, err = embed.LoadFor(*resume, data.Shape()); err != nil {
+		t, err = resumeTrainer(*resume, data.Shape(), set, *epochs, *lr, func(cfg embed.Config) map[string]bool {
+			return map[string]bool{
+				"arch": a != cfg.Arch, "loss": *loss != string(cfg.Loss), "dim": *dim != cfg.Dim, "batch": *batch != cfg.Batch,
+				"model-seed": *modelSeed != cfg.Seed, "onecycle": *oneCycle != cfg.OneCycle, "knn-eval": *knnEval != cfg.KNNEval,
+			}
+		})
+		if err != nil {
 			return err
 		}
-		cfg := t.Config()
-		if !cfg.Arch.Autoencoder() {
+		if cfg := t.Config(); !cfg.Arch.Autoencoder() {
 			return fmt.Errorf("%s holds the %s embedding network, not an autoencoder: use train-siamese --resume", *resume, cfg.Arch)
-		}
-		for name, differs := range map[string]bool{
-			"arch": a != cfg.Arch, "loss": *loss != string(cfg.Loss), "dim": *dim != cfg.Dim, "batch": *batch != cfg.Batch,
-			"model-seed": *modelSeed != cfg.Seed, "onecycle": *oneCycle != cfg.OneCycle, "knn-eval": *knnEval != cfg.KNNEval,
-		} {
-			if set[name] && differs {
-				return fmt.Errorf("--%s differs from the checkpoint's configuration: a resumed model keeps its own (only --epochs and --lr may change)", name)
-			}
-		}
-		if set["epochs"] {
-			if err := t.SetEpochs(*epochs); err != nil {
-				return err
-			}
-		}
-		if set["lr"] {
-			if err := t.SetLR(*lr); err != nil {
-				return err
-			}
 		}
 		if *out == "" {
 			*out = *resume
@@ -165,18 +152,7 @@ func runTrainAE(c *Context, args []string) error {
 		if set["dim"] {
 			cfg.Dim = *dim
 		}
-		if set["epochs"] {
-			cfg.Epochs = *epochs
-		}
-		if set["batch"] {
-			cfg.Batch = *batch
-		}
-		if set["lr"] {
-			cfg.LR = *lr
-		}
-		if set["onecycle"] {
-			cfg.OneCycle = *oneCycle
-		}
+		overrideConfig(&cfg, set, *epochs, *batch, *lr, *oneCycle)
 		if t, err = embed.New(cfg, data); err != nil {
 			return err
 		}
