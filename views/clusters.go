@@ -266,7 +266,8 @@ func (v *clustersView) show() {
 			}
 		}
 		v.centroids.SetPlot(figures.Centroids(fmt.Sprintf("k-means centroids decoded from %s — %s", cl.Space.Name, ds.Name), imgs, maj, cl.MajorityShare))
-		v.centroids.ExportWidth, v.centroids.ExportHeight = figures.GridSize((k+9)/10, min(k, 10), 0)
+		cols := figures.CentroidColumns(k)
+		v.centroids.ExportWidth, v.centroids.ExportHeight = figures.GridSize((k+cols-1)/cols, cols, 0)
 	}
 	// Cluster × class table.
 	rows := make([]string, k)

@@ -10,12 +10,14 @@ import (
 	"gonum.org/v1/plot/vg"
 )
 
-// Centroids shows decoded cluster centres as images, ten to a row, each
-// captioned with its cluster number, majority class and that class's share.
+// Centroids shows decoded cluster centres as images, CentroidColumns(k)
+// to a row, each captioned with its cluster number, majority class and
+// that class's share.
 func Centroids(title string, images []*image.Gray, majority []string, share []float64) *plot.Plot {
 	var rows [][]Tile
+	cols := CentroidColumns(len(images))
 	for j, img := range images {
-		if j%10 == 0 {
+		if j%cols == 0 {
 			rows = append(rows, nil)
 		}
 		cap := fmt.Sprintf("C%d: empty", j)
@@ -25,6 +27,15 @@ func Centroids(title string, images []*image.Gray, majority []string, share []fl
 		rows[len(rows)-1] = append(rows[len(rows)-1], Tile{Image: img, Caption: cap})
 	}
 	return ImageGrid(title, rows, nil)
+}
+
+// CentroidColumns is the number of centroids per row: up to 5 for k ≤ 10
+// (two rows, so the captions have room), else 10.
+func CentroidColumns(k int) int {
+	if k <= 10 {
+		return max(1, min(k, 5))
+	}
+	return 10
 }
 
 // ClusterScores is one clustering's quality against the classes.
