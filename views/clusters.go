@@ -123,6 +123,9 @@ func newClustersView(env *Env) *clustersView {
 		container.NewTabItem("Comparison", compareTab),
 	)
 	refreshSpaces := func() { uiDo(v.refreshSpaces) }
+	for key, e := range map[string]*widget.Entry{"clusters.pca": v.pcaK, "clusters.k": v.k, "clusters.restarts": v.nInit, "clusters.seed": v.seed} {
+		keepEntry(env.Workspace, key, e)
+	}
 	env.Workspace.OnChange(func() {
 		uiDo(func() {
 			v.seq++

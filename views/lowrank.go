@@ -110,6 +110,9 @@ func newLowRankView(env *Env) *lowRankView {
 		container.NewTabItem("Imputation", container.NewGridWithColumns(2, v.impute, v.imputeImgs)),
 		container.NewTabItem("Compression", container.NewGridWithColumns(2, v.compAcc, v.compTime)),
 	)
+	for key, e := range map[string]*widget.Entry{"lowrank.k": v.k, "lowrank.gammaA": v.gammaA, "lowrank.gammaY": v.gammaY, "lowrank.iterations": v.iters, "lowrank.hidden": v.fraction, "lowrank.ranks": v.ranks} {
+		keepEntry(env.Workspace, key, e)
+	}
 	env.Workspace.OnChange(func() {
 		uiDo(func() {
 			v.seq++

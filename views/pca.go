@@ -152,6 +152,12 @@ func newPCAView(env *Env) *pcaView {
 		container.NewTabItem("Hexbin", v.hexbin),
 		container.NewTabItem("kNN per class", v.perClass),
 	)
+	ws := env.Workspace
+	keepEntry(ws, "pca.components", v.comps)
+	keepSelect(ws, "pca.solver", v.solver)
+	keepEntry(ws, "pca.k", v.k)
+	keepSelect(ws, "pca.metric", v.metric)
+	keepSelect(ws, "pca.weights", v.weights)
 	env.Workspace.OnChange(func() { uiDo(v.dataChanged) })
 
 	split := container.NewHSplit(container.NewVScroll(container.NewPadded(controls)), v.tabs)

@@ -108,6 +108,11 @@ func newTSNEView(env *Env) *tsneView {
 	v.scatter.Link(env.Workspace, "t-SNE scatter")
 	v.scatter.Name = "tsne"
 	v.setButtons()
+	for key, e := range map[string]*widget.Entry{"tsne.n": v.n, "tsne.perplexity": v.perplexity, "tsne.iterations": v.iters, "tsne.lr": v.lr, "tsne.seed": v.seed} {
+		keepEntry(env.Workspace, key, e)
+	}
+	keepSelect(env.Workspace, "tsne.points", v.points)
+	keepSelect(env.Workspace, "tsne.exaggeration", v.exaggeration)
 	env.Workspace.OnChange(func() {
 		uiDo(func() {
 			if v.job != nil {

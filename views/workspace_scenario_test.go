@@ -111,3 +111,36 @@ func TestSandalsAcrossPanelsAndSessions(t *testing.T) {
 		t.Error("the restored embedding differs")
 	}
 }
+
+// TestPanelSettingsSurviveSessions: the panels' entries and choices are
+// saved with the session and put back when it is restored, before the
+// panels recompute (PCA fits the restored number of components).
+func TestPanelSettingsSurviveSessions(t *testing.T) {
+	env := newTestEnv(t)
+	pv, cv := newPCAView(env), newClustersView(env)
+	openEmbedded(t, env)
+	pv.comps.SetText("12")
+	pv.solver.SetSelected("full")
+	cv.k.SetText("7")
+	path := filepath.Join(t.TempDir(), "settings.embedscope")
+	if err := env.Workspace.SaveSession(path, workspace.SessionExtra{Panel: "pca"}); err != nil {
+		t.Fatal(err)
+	}
+	s, err := workspace.LoadSession(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env2 := newTestEnv(t)
+	pv2, cv2 := newPCAView(env2), newClustersView(env2)
+	ds, err := workspace.Open(context.Background(), s.Source, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := env2.Workspace.Restore(s, ds); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, "the restored PCA fit", 30*time.Second, func() bool { return pv2.fit != nil && pv2.fit.Space.Dim() == 12 })
+	if pv2.comps.Text != "12" || pv2.solver.Selected != "full" || cv2.k.Text != "7" {
+		t.Errorf("restored settings: components %q, solver %q, k %q", pv2.comps.Text, pv2.solver.Selected, cv2.k.Text)
+	}
+}
