@@ -20,8 +20,10 @@ const tsneInputPixels = "pixels (via PCA-50)"
 
 // The exaggeration choices: the standard schedule, or a factor of 4 for
 // the whole run, which draws tighter, UMAP-like clusters that k-means
-// separates better (on a modern autoencoder's code of the full training
-// set: weighted purity 0.646 against 0.638 at perplexity 30–100).
+// separates better. On a modern autoencoder's 10-d code of the full
+// training set, k-means on the map reached a weighted purity of 0.636–0.638
+// with the standard schedule (perplexity 30–100), 0.643–0.646 with 4
+// throughout, and 0.650–0.706 with 4 throughout at perplexity 15.
 const (
 	exagStandard = "12 for 250 iterations (standard)"
 	exagClusters = "4 throughout (tighter clusters)"
