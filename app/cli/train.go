@@ -154,24 +154,19 @@ func overrideConfig(cfg *embed.Config, set map[string]bool, epochs, batch int, l
 	}
 }
 
-// trainAndReport runs t to its end with progress on stderr, prints every
-// epoch and then the final kNN(5) accuracy.
-func trainAndReport(c *Context, ws *workspace.Workspace, t *embed.Trainer, data embed.Data, evalName, out string) error {
-	cfg := t.Config()
-	start := time.Now()
+// runTraining runs t to its end with progress on stderr (named by
+// command), printing every epoch with write. Interrupted (Ctrl+C), it
+// saves the checkpoint to out and says how to resume.
+func runTraining(c *Context, command string, t *embed.Trainer, data embed.Data, out string, write func(io.Writer, embed.EpochStat, int)) error {
+	epochs := t.Config().Epochs
 	tr := progress.New()
 	t.Progress = tr
-	stop := c.reportProgress("train-siamese", tr)
+	stop := c.reportProgress(command, tr)
 	var emitErr error
 	t.OnEpoch = func(e embed.EpochStat) {
-		if err := c.emit(e, func(w io.Writer) { writeEpoch(w, e, cfg.Epochs) }); err != nil && emitErr == nil {
+		if err := c.emit(e, func(w io.Writer) { write(w, e, epochs) }); err != nil && emitErr == nil {
 			emitErr = err
 		}
-	}
-	if !c.JSON {
-		net, _ := t.NumParams()
-		fmt.Fprintf(c.Stdout, "training the %s network (%d parameters, %d-d embedding) with the %s scheme on %d train items, evaluating on %d %s items\n",
-			cfg.Arch, net, cfg.Dim, cfg.Loss, data.Train.Rows, data.Eval.Rows, evalName)
 	}
 	err := t.Run(c.Ctx, data)
 	stop()
@@ -181,12 +176,25 @@ func trainAndReport(c *Context, ws *workspace.Workspace, t *embed.Trainer, data 
 			if serr := t.Save(out); serr != nil {
 				return fmt.Errorf("interrupted, and the checkpoint could not be written: %v", serr)
 			}
-			return fmt.Errorf("interrupted at epoch %d, batch %d of %d: continue with --resume %s", s.Epoch+1, s.Batch, s.BatchesPerEpoch, out)
+			return fmt.Errorf("interrupted at epoch %d, batch %d of %d: continue with %s --resume %s", s.Epoch+1, s.Batch, s.BatchesPerEpoch, command, out)
 		}
 		return err
 	}
-	if emitErr != nil {
-		return emitErr
+	return emitErr
+}
+
+// trainAndReport runs t to its end with progress on stderr, prints every
+// epoch and then the final kNN(5) accuracy.
+func trainAndReport(c *Context, ws *workspace.Workspace, t *embed.Trainer, data embed.Data, evalName, out string) error {
+	cfg := t.Config()
+	start := time.Now()
+	if !c.JSON {
+		net, _ := t.NumParams()
+		fmt.Fprintf(c.Stdout, "training the %s network (%d parameters, %d-d embedding) with the %s scheme on %d train items, evaluating on %d %s items\n",
+			cfg.Arch, net, cfg.Dim, cfg.Loss, data.Train.Rows, data.Eval.Rows, evalName)
+	}
+	if err := runTraining(c, "train-siamese", t, data, out, writeEpoch); err != nil {
+		return err
 	}
 	s := t.Snapshot()
 	res := TrainResult{Data: ws.Data().Name, Arch: string(cfg.Arch), Loss: string(cfg.Loss), Dim: cfg.Dim, Epochs: cfg.Epochs,
@@ -200,6 +208,7 @@ func trainAndReport(c *Context, ws *workspace.Workspace, t *embed.Trainer, data 
 		tr := progress.New()
 		tr.Stage("kNN(5) on the embeddings", 0)
 		stop := c.reportProgress("train-siamese", tr)
+		var err error
 		res.KNN5, err = t.Evaluate(c.Ctx, data, 5)
 		stop()
 		if err != nil {

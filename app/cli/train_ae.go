@@ -181,39 +181,19 @@ func runTrainAE(c *Context, args []string) error {
 func trainAEAndReport(c *Context, ws *workspace.Workspace, t *embed.Trainer, data embed.Data, evalName, out string, nInit int, withTSNE bool, tcfg tsne.TSNE) error {
 	cfg := t.Config()
 	start := time.Now()
-	tr := progress.New()
-	t.Progress = tr
-	stop := c.reportProgress("train-ae", tr)
-	var emitErr error
-	t.OnEpoch = func(e embed.EpochStat) {
-		if err := c.emit(e, func(w io.Writer) { writeAEEpoch(w, e, cfg.Epochs) }); err != nil && emitErr == nil {
-			emitErr = err
-		}
-	}
 	enc, dec := t.NumParams()
 	if !c.JSON {
 		fmt.Fprintf(c.Stdout, "training the %s autoencoder (%d + %d parameters, %d-d code) with the %s loss on %d train items, evaluating on %d %s items\n",
 			cfg.Arch, enc, dec, cfg.Dim, cfg.Loss, data.Train.Rows, data.Eval.Rows, evalName)
 	}
-	err := t.Run(c.Ctx, data)
-	stop()
-	if err != nil {
-		s := t.Snapshot()
-		if c.Ctx.Err() != nil {
-			if serr := t.Save(out); serr != nil {
-				return fmt.Errorf("interrupted, and the checkpoint could not be written: %v", serr)
-			}
-			return fmt.Errorf("interrupted at epoch %d, batch %d of %d: continue with train-ae --resume %s", s.Epoch+1, s.Batch, s.BatchesPerEpoch, out)
-		}
+	if err := runTraining(c, "train-ae", t, data, out, writeAEEpoch); err != nil {
 		return err
-	}
-	if emitErr != nil {
-		return emitErr
 	}
 	s := t.Snapshot()
 	res := TrainAEResult{Data: ws.Data().Name, Arch: string(cfg.Arch), Loss: string(cfg.Loss), Dim: cfg.Dim, Epochs: cfg.Epochs,
 		Batch: cfg.Batch, LR: cfg.LR, OneCycle: cfg.OneCycle, EncoderParams: enc, DecoderParams: dec,
 		Train: data.Train.Rows, EvalSplit: evalName, Eval: data.Eval.Rows, TrainSeconds: s.Elapsed.Seconds(), Model: out}
+	var err error
 	if _, res.EvalLoss, res.EvalMSE, err = t.Reconstruct(c.Ctx, data.Eval); err != nil {
 		return err
 	}
