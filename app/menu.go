@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/widget"
 
+	"embedscope/app/jobs"
 	"embedscope/app/workspace"
 	"embedscope/ml/linalg"
 	"embedscope/views"
@@ -103,6 +104,13 @@ func (u *UI) showOpenFolder() {
 }
 
 func (u *UI) showOpenFile() {
+	home, _ := os.UserHomeDir()
+	u.showFileOpen([]string{".csv", ".CSV", ".tsv", ".TSV"}, home, u.Open)
+}
+
+// showFileOpen asks for a file with one of exts, starting in dir, and
+// hands its path to open.
+func (u *UI) showFileOpen(exts []string, dir string, open func(path string) *jobs.Job) {
 	d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
 		if err != nil {
 			u.Env.ShowError(err)
@@ -113,11 +121,11 @@ func (u *UI) showOpenFile() {
 		}
 		path := r.URI().Path()
 		r.Close()
-		u.Open(path)
+		open(path)
 	}, u.Window)
-	d.SetFilter(storage.NewExtensionFileFilter([]string{".csv", ".CSV", ".tsv", ".TSV"}))
-	if home, err := os.UserHomeDir(); err == nil {
-		if l, err := storage.ListerForURI(storage.NewFileURI(home)); err == nil {
+	d.SetFilter(storage.NewExtensionFileFilter(exts))
+	if dir != "" {
+		if l, err := storage.ListerForURI(storage.NewFileURI(dir)); err == nil {
 			d.SetLocation(l)
 		}
 	}

@@ -244,22 +244,5 @@ func (u *UI) showSaveSessionAs() {
 
 // showOpenSession asks for a session file to open.
 func (u *UI) showOpenSession() {
-	d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
-		if err != nil {
-			u.Env.ShowError(err)
-			return
-		}
-		if r == nil {
-			return
-		}
-		path := r.URI().Path()
-		r.Close()
-		u.OpenSession(path)
-	}, u.Window)
-	d.SetFilter(storage.NewExtensionFileFilter([]string{workspace.SessionExt}))
-	dir := filepath.Dir(u.suggestedSessionPath())
-	if l, err := storage.ListerForURI(storage.NewFileURI(dir)); err == nil {
-		d.SetLocation(l)
-	}
-	d.Show()
+	u.showFileOpen([]string{workspace.SessionExt}, filepath.Dir(u.suggestedSessionPath()), u.OpenSession)
 }

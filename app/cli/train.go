@@ -66,13 +66,8 @@ func runTrain(c *Context, args []string) error {
 	if err := parse(c, fs, args); err != nil {
 		return err
 	}
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	ws, err := d.open(c)
-	if err != nil {
-		return err
-	}
-	data, evalName, err := embedData(c, ws)
+	set := flagsSet(fs)
+	ws, data, evalName, err := openEmbedData(c, &d)
 	if err != nil {
 		return err
 	}
@@ -233,6 +228,24 @@ func writeEpoch(w io.Writer, e embed.EpochStat, epochs int) {
 		line += fmt.Sprintf("  kNN(5) %.4f", e.KNN)
 	}
 	fmt.Fprintf(w, "%s  %.1f s + %.1f s eval, %.0f images/s\n", line, e.Seconds, e.EvalSeconds, e.ItemsPerSecond)
+}
+
+// openEmbedData opens the data of d and returns it as embed.Data (see
+// embedData) with the workspace and the name of the evaluation split.
+func openEmbedData(c *Context, d *dataFlags) (*workspace.Workspace, embed.Data, string, error) {
+	ws, err := d.open(c)
+	if err != nil {
+		return nil, embed.Data{}, "", err
+	}
+	data, evalName, err := embedData(c, ws)
+	return ws, data, evalName, err
+}
+
+// flagsSet returns the names of the flags given on the command line.
+func flagsSet(fs *flag.FlagSet) map[string]bool {
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	return set
 }
 
 // embedData turns the workspace's features into training data: the train

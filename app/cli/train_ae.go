@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"math"
@@ -102,8 +101,7 @@ func runTrainAE(c *Context, args []string) error {
 	if err := parse(c, fs, args); err != nil {
 		return err
 	}
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	set := flagsSet(fs)
 	a, ok := aeArchs[*arch]
 	if !ok {
 		a = embed.Arch(*arch)
@@ -111,11 +109,7 @@ func runTrainAE(c *Context, args []string) error {
 			return fmt.Errorf("unknown autoencoder %q: use dense, conv or modern", *arch)
 		}
 	}
-	ws, err := d.open(c)
-	if err != nil {
-		return err
-	}
-	data, evalName, err := embedData(c, ws)
+	ws, data, evalName, err := openEmbedData(c, &d)
 	if err != nil {
 		return err
 	}

@@ -15,24 +15,7 @@ import (
 // final result.
 func trainAELines(t *testing.T, args ...string) ([]embed.EpochStat, TrainAEResult) {
 	t.Helper()
-	code, out, errOut := run(t, append([]string{"train-ae", "--json"}, args...)...)
-	if code != 0 {
-		t.Fatalf("exit %d: %s", code, errOut)
-	}
-	lines := strings.Split(strings.TrimSpace(out), "\n")
-	var epochs []embed.EpochStat
-	for _, l := range lines[:len(lines)-1] {
-		var e embed.EpochStat
-		if err := json.Unmarshal([]byte(l), &e); err != nil {
-			t.Fatalf("epoch line %q: %v", l, err)
-		}
-		epochs = append(epochs, e)
-	}
-	var res TrainAEResult
-	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &res); err != nil {
-		t.Fatalf("result line %q: %v", lines[len(lines)-1], err)
-	}
-	return epochs, res
+	return trainCommandLines[TrainAEResult](t, "train-ae", args...)
 }
 
 // TestTrainAE trains the seed-004 dense autoencoder with a 3-d code on the

@@ -14,7 +14,15 @@ import (
 // final result.
 func trainLines(t *testing.T, args ...string) ([]embed.EpochStat, TrainResult) {
 	t.Helper()
-	code, out, errOut := run(t, append([]string{"train-siamese", "--json"}, args...)...)
+	return trainCommandLines[TrainResult](t, "train-siamese", args...)
+}
+
+// trainCommandLines runs a training command with --json and decodes its
+// epoch lines and its final result, a R.
+func trainCommandLines[R any](t *testing.T, command string, args ...string) ([]embed.EpochStat, R) {
+	t.Helper()
+	var res R
+	code, out, errOut := run(t, append([]string{command, "--json"}, args...)...)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
@@ -27,7 +35,6 @@ func trainLines(t *testing.T, args ...string) ([]embed.EpochStat, TrainResult) {
 		}
 		epochs = append(epochs, e)
 	}
-	var res TrainResult
 	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &res); err != nil {
 		t.Fatalf("result line %q: %v", lines[len(lines)-1], err)
 	}
