@@ -15,8 +15,8 @@ import (
 type spacePicker struct {
 	*widget.Select
 	env     *Env
-	key     string                          // workspace setting that keeps the choice
-	extra   []string                        // panel choices shown after the pixels
+	key     string                           // workspace setting that keeps the choice
+	extra   []string                         // panel choices shown after the pixels
 	filter  func(c service.SpaceChoice) bool // which runs to offer (nil: all)
 	choices []service.SpaceChoice
 	id      string // the chosen space ID, or an extra's label
@@ -105,7 +105,9 @@ func (p *spacePicker) refresh() {
 func (p *spacePicker) ID() string { return p.id }
 
 // Choice returns the chosen space as the service lists it.
-func (p *spacePicker) Choice() (service.SpaceChoice, bool) { return service.ChoiceByID(p.choices, p.id) }
+func (p *spacePicker) Choice() (service.SpaceChoice, bool) {
+	return service.ChoiceByID(p.choices, p.id)
+}
 
 // SetID chooses a space by ID (or an extra by label) without reporting a
 // change.

@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"embedscope/app/runs"
-	"embedscope/ml/atomicfile"
 	"embedscope/app/workspace"
+	"embedscope/ml/atomicfile"
 	"embedscope/ml/embed"
 	"embedscope/ml/progress"
 )
