@@ -55,14 +55,15 @@ type embeddingView struct {
 	// training is the run shown (nil before any); trainer, data and gen
 	// are its trainer, its data and the workspace generation they come
 	// from.
-	training *service.Training
-	trainer  *embed.Trainer
-	data     embed.Data
-	gen      int
-	job      *jobs.Job
-	polling  bool
-	stopped  bool // Stop (not Pause) ended the last run
-	result   *embeddingResult
+	training  *service.Training
+	trainer   *embed.Trainer
+	data      embed.Data
+	gen       int
+	job       *jobs.Job
+	polling   bool
+	stopped   bool // Stop (not Pause) ended the last run
+	restoring bool // restoreFromWorkspace is showing a run
+	result    *embeddingResult
 
 	arch, loss                *widget.Select
 	dim, epochs, batch, lr    *widget.Entry

@@ -161,9 +161,11 @@ func codeSpaceName(c embed.Config) string { return fmt.Sprintf("%s code d=%d", c
 // trained on) when the panel shows none.
 func (v *embeddingView) restoreFromWorkspace() {
 	ws := v.env.Workspace
-	if v.training != nil || v.job != nil || ws.Data() == nil {
+	if v.training != nil || v.job != nil || ws.Data() == nil || v.restoring {
 		return
 	}
+	v.restoring = true // showRun records the run, which tells the listeners again
+	defer func() { v.restoring = false }()
 	id := ws.Setting(runSetting)
 	if id == "" || ws.Space(id) == nil {
 		return

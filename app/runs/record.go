@@ -120,17 +120,17 @@ type SpaceInfo struct {
 
 // HasSpace reports whether the run yields a space that panels can use: it
 // has coordinates and is finished.
-func (r *Record) HasSpace() bool { return r.Space != nil && r.Status == Finished }
+func (r Record) HasSpace() bool { return r.Space != nil && r.Status == Finished }
 
 // Resumable reports whether the run is a training that can go on.
-func (r *Record) Resumable() bool {
+func (r Record) Resumable() bool {
 	return (r.Kind == KindEmbedding || r.Kind == KindAutoencoder) && r.Model != "" &&
 		(r.Status == Paused || r.Status == Stopped || r.Status == Running)
 }
 
 // StatusText says where the run stands in words: "stopped at epoch 1 of
 // 8", "finished", "failed: …".
-func (r *Record) StatusText() string {
+func (r Record) StatusText() string {
 	switch r.Status {
 	case Paused, Stopped, Running:
 		if r.Epochs > 0 {
