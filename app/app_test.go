@@ -29,23 +29,36 @@ func waitFor(t *testing.T, what string, timeout time.Duration, cond func() bool)
 func newTestUI(t *testing.T, opts Options) *UI {
 	t.Helper()
 	a := test.NewTempApp(t)
-	u, err := New(a, opts)
+	var u *UI
+	var err error
+	uiDo(func() { // as the driver would: on the UI goroutine
+		if u, err = New(a, opts); err == nil {
+			u.Window.Resize(fyne.NewSize(1280, 800))
+		}
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	u.Window.Resize(fyne.NewSize(1280, 800))
 	waitFor(t, "the data set to load", 20*time.Second, func() bool { return u.Env.Workspace.Data() != nil })
 	return u
 }
 
+// newUIOn builds the window of a on the (serialised) UI goroutine.
+func newUIOn(a fyne.App, opts Options) (u *UI, err error) {
+	uiDo(func() { u, err = New(a, opts) })
+	return u, err
+}
+
 // figureView finds the FigureView with the given export name in the window.
-func figureView(u *UI, name string) *views.FigureView {
-	for _, o := range test.LaidOutObjects(u.Window.Content()) {
-		if f, ok := o.(*views.FigureView); ok && f.Name == name {
-			return f
+func figureView(u *UI, name string) (fv *views.FigureView) {
+	uiDo(func() {
+		for _, o := range test.LaidOutObjects(u.Window.Content()) {
+			if f, ok := o.(*views.FigureView); ok && f.Name == name {
+				fv = f
+			}
 		}
-	}
-	return nil
+	})
+	return fv
 }
 
 func TestAppOpensEmbeddedDataAndExportsAFigure(t *testing.T) {
@@ -104,17 +117,23 @@ func TestAppOpensEmbeddedDataAndExportsAFigure(t *testing.T) {
 func TestSwitchPanels(t *testing.T) {
 	u := newTestUI(t, Options{View: "data"})
 	for i, p := range views.Panels {
-		if err := u.ShowPanel(p.ID); err != nil {
+		var err error
+		var sel int
+		uiDo(func() {
+			err = u.ShowPanel(p.ID)
+			sel = u.Tabs.SelectedIndex()
+		})
+		if err != nil {
 			t.Fatal(err)
 		}
-		if u.Tabs.SelectedIndex() != i {
-			t.Errorf("ShowPanel(%q) selected tab %d, want %d", p.ID, u.Tabs.SelectedIndex(), i)
+		if sel != i {
+			t.Errorf("ShowPanel(%q) selected tab %d, want %d", p.ID, sel, i)
 		}
 	}
 	if err := u.ShowPanel("no-such-panel"); err == nil || !strings.Contains(err.Error(), "data") {
 		t.Errorf("ShowPanel of an unknown panel: %v, want an error listing the panels", err)
 	}
-	if _, err := New(test.NewTempApp(t), Options{View: "nope"}); err == nil {
+	if _, err := newUIOn(test.NewTempApp(t), Options{View: "nope"}); err == nil {
 		t.Error("--view with an unknown panel was accepted")
 	}
 }

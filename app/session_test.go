@@ -277,7 +277,7 @@ func TestRecentFiles(t *testing.T) {
 
 func TestWindowSizeAndPanelAreRemembered(t *testing.T) {
 	a := test.NewTempApp(t)
-	u, err := New(a, Options{})
+	u, err := newUIOn(a, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -286,7 +286,7 @@ func TestWindowSizeAndPanelAreRemembered(t *testing.T) {
 		u.Window.Resize(fyne.NewSize(1000, 650))
 		u.Close()
 	})
-	u2, err := New(a, Options{})
+	u2, err := newUIOn(a, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -296,7 +296,7 @@ func TestWindowSizeAndPanelAreRemembered(t *testing.T) {
 	if idx != panelIndex(t, "pca") || size != fyne.NewSize(1000, 650) {
 		t.Errorf("started on panel %d at %v, want the PCA panel at 1000×650", idx, size)
 	}
-	u3, err := New(a, Options{View: "data"})
+	u3, err := newUIOn(a, Options{View: "data"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -308,7 +308,7 @@ func TestWindowSizeAndPanelAreRemembered(t *testing.T) {
 
 func TestThemeSwitch(t *testing.T) {
 	a := test.NewTempApp(t)
-	u, err := New(a, Options{})
+	u, err := newUIOn(a, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -331,8 +331,8 @@ func TestThemeSwitch(t *testing.T) {
 		t.Errorf("View ▸ Theme does not check Dark: %+v", themeItem)
 	}
 	// The next start applies the remembered choice.
-	a.Settings().SetTheme(theme.DefaultTheme())
-	u2, err := New(a, Options{})
+	uiDo(func() { a.Settings().SetTheme(theme.DefaultTheme()) })
+	u2, err := newUIOn(a, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

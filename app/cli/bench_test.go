@@ -51,6 +51,7 @@ func writeSmallIDX(t *testing.T, nTrain, nTest int) string {
 }
 
 func TestBenchRunsEveryJobWithoutSklearn(t *testing.T) {
+	skipShort(t)
 	dir := writeSmallIDX(t, 1500, 300)
 	code, out, errOut := run(t, "bench", "--data", dir, "--sklearn", "off", "--json")
 	if code != 0 {

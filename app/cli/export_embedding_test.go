@@ -64,6 +64,7 @@ func TestExportEmbeddingTSVRoundTrip(t *testing.T) {
 }
 
 func TestTSNECommand(t *testing.T) {
+	skipShort(t)
 	out := filepath.Join(t.TempDir(), "map.csv")
 	code, stdout, e := run(t, "tsne", "--n", "600", "--iters", "300", "--out", out, "--json")
 	if code != 0 {

@@ -58,6 +58,7 @@ func jsonKeys(t *testing.T, out string) []string {
 // snake_case. `go test ./app/cli -run JSONKeys -regen-keys` rewrites the
 // lists after a deliberate change.
 func TestJSONKeysAreStable(t *testing.T) {
+	skipShort(t)
 	dir := t.TempDir()
 	model := filepath.Join(dir, "mlp.esm")
 	cases := []struct {

@@ -17,3 +17,13 @@ func TestMain(m *testing.M) {
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
+
+// skipShort skips a test that trains, maps or benchmarks with -short: the
+// race detector's run in CI (.ci/run) uses -short, and these single-threaded
+// commands would take it past its time; the plain run covers them.
+func skipShort(t *testing.T) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("long: skipped with -short")
+	}
+}

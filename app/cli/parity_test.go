@@ -51,6 +51,7 @@ func runJSON[T any](t *testing.T, args ...string) T {
 func near(a, b float64) bool { return math.Abs(a-b) <= 1e-9*math.Max(1, math.Abs(b)) }
 
 func TestParityPCAAndKNN(t *testing.T) {
+	skipShort(t)
 	ctx := context.Background()
 	svc := parityService(t)
 	cli := runJSON[PCAResult](t, "pca", "--components", "12")
@@ -74,6 +75,7 @@ func TestParityPCAAndKNN(t *testing.T) {
 }
 
 func TestParityKMeansGLRMAndTSNE(t *testing.T) {
+	skipShort(t)
 	ctx := context.Background()
 	svc := parityService(t)
 	km := runJSON[KMeansResult](t, "kmeans", "--k", "10", "--n-init", "2", "--kseed", "3")
@@ -103,6 +105,7 @@ func TestParityKMeansGLRMAndTSNE(t *testing.T) {
 }
 
 func TestParityTraining(t *testing.T) {
+	skipShort(t)
 	ctx := context.Background()
 	svc := parityService(t)
 	tr := runJSON[TrainResult](t, "train-siamese", "--arch", "mlp", "--epochs", "1")

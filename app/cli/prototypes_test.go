@@ -39,6 +39,7 @@ func TestPrototypesCommand(t *testing.T) {
 }
 
 func TestScalingCommand(t *testing.T) {
+	skipShort(t)
 	code, out, e := run(t, "scaling", "--start", "1000", "--ks", "1,5", "--json")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, e)
@@ -68,6 +69,7 @@ func TestPrototypeFigures(t *testing.T) {
 }
 
 func TestKMeansCommand(t *testing.T) {
+	skipShort(t)
 	code, out, e := run(t, "kmeans", "--k", "10", "--json")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, e)
@@ -88,6 +90,7 @@ func TestKMeansCommand(t *testing.T) {
 }
 
 func TestGLRMCommand(t *testing.T) {
+	skipShort(t)
 	code, out, e := run(t, "glrm", "--k", "4", "--impute", "0.2", "--compress", "2,8", "--iters", "20", "--json")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, e)

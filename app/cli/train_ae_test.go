@@ -22,6 +22,7 @@ func trainAELines(t *testing.T, args ...string) ([]embed.EpochStat, TrainAEResul
 // embedded data, resumes it, evaluates it without training, clusters its
 // code with kmeans --features ae, and checks the errors of bad flags.
 func TestTrainAE(t *testing.T) {
+	skipShort(t)
 	model := filepath.Join(t.TempDir(), "dense.esm")
 	epochs, res := trainAELines(t, "--arch", "dense", "--dim", "3", "--epochs", "2", "--knn-eval", "200", "--out", model)
 	if len(epochs) != 2 || epochs[1].Epoch != 2 || !math.IsNaN(epochs[1].TrainAcc) || !math.IsNaN(epochs[1].EvalAcc) ||
@@ -92,6 +93,7 @@ func TestTrainAE(t *testing.T) {
 // BCE) on 1,500 images, and the modern one with a 2-d code, text output
 // and the t-SNE route (skipped with -short).
 func TestTrainAEConvAndTSNE(t *testing.T) {
+	skipShort(t)
 	dir := writeSmallIDX(t, 1500, 300)
 	_, res := trainAELines(t, "--data", dir, "--arch", "conv", "--epochs", "2", "--batch", "32", "--out", filepath.Join(t.TempDir(), "c.esm"))
 	if res.Arch != "conv-ae" || res.Dim != 128 || res.Loss != "bce" || res.EncoderParams != 1904 || res.DecoderParams != 2481 ||

@@ -44,6 +44,7 @@ func trainCommandLines[R any](t *testing.T, command string, args ...string) ([]e
 // TestTrainSiameseMLP trains the MLP on the embedded data for two epochs,
 // resumes it for a third, and checks the errors of bad flags.
 func TestTrainSiameseMLP(t *testing.T) {
+	skipShort(t)
 	model := filepath.Join(t.TempDir(), "mlp.esm")
 	epochs, res := trainLines(t, "--arch", "mlp", "--loss", "softmax", "--epochs", "2", "--out", model)
 	if len(epochs) != 2 || epochs[1].Epoch != 2 || !(epochs[1].EvalAcc > 0.7) || !(epochs[1].Seconds > 0) {
