@@ -15,7 +15,6 @@ import (
 
 	"embedscope/app/workspace"
 	"embedscope/ml/progress"
-	"embedscope/views/figures"
 )
 
 // ShowExportSpaceDialog exports a feature space of the workspace (the
@@ -116,16 +115,12 @@ func exportSpace(env *Env, name string, tsv bool, path string) {
 		if err != nil {
 			return err
 		}
-		if err := figures.WriteFileAtomic(path, f.Vectors); err != nil {
+		if err := f.Write(path); err != nil {
 			return err
 		}
 		wrote = fmt.Sprintf("Wrote %d × %d coordinates of %s to %s", f.Rows, f.Dim, name, path)
 		if tsv {
-			meta := workspace.MetadataPath(path)
-			if err := figures.WriteFileAtomic(meta, f.Metadata); err != nil {
-				return err
-			}
-			wrote += " and their labels to " + filepath.Base(meta)
+			wrote += " and their labels to " + filepath.Base(workspace.MetadataPath(path))
 		}
 		return nil
 	}, func(err error) {

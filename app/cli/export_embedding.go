@@ -12,7 +12,6 @@ import (
 	"embedscope/ml/pca"
 	"embedscope/ml/progress"
 	"embedscope/ml/tsne"
-	"embedscope/views/figures"
 )
 
 func init() {
@@ -54,10 +53,7 @@ func runExportEmbedding(c *Context, args []string) error {
 	}
 	if *format == "tsv" {
 		metaPath := workspace.MetadataPath(*out)
-		if err := figures.WriteFileAtomic(*out, f.Vectors); err != nil {
-			return err
-		}
-		if err := figures.WriteFileAtomic(metaPath, f.Metadata); err != nil {
+		if err := f.Write(*out); err != nil {
 			return err
 		}
 		return c.emit(map[string]any{"space": s.Name, "rows": f.Rows, "dim": f.Dim, "vectors": *out, "metadata": metaPath},
@@ -65,7 +61,7 @@ func runExportEmbedding(c *Context, args []string) error {
 				fmt.Fprintf(w, "wrote %d × %d %s vectors to %s and their labels to %s\n", f.Rows, f.Dim, s.Name, *out, metaPath)
 			})
 	}
-	if err := figures.WriteFileAtomic(*out, f.Vectors); err != nil {
+	if err := f.Write(*out); err != nil {
 		return err
 	}
 	return c.emit(map[string]any{"space": s.Name, "rows": f.Rows, "dim": f.Dim, "out": *out},

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"embedscope/ml/atomicfile"
 	"embedscope/ml/dataset"
 )
 
@@ -23,6 +24,22 @@ type SpaceFiles struct {
 // file: "F.tsv" → "F_metadata.tsv".
 func MetadataPath(vectors string) string {
 	return strings.TrimSuffix(vectors, ".tsv") + "_metadata.tsv"
+}
+
+// Write writes f to path (and a TSV pair's metadata to MetadataPath(path))
+// atomically: both files of a pair are replaced together or neither is
+// (see atomicfile.WriteFiles), and the metadata names the vectors it goes
+// with (see dataset.WriteTSVPair), so a mismatched pair is refused when it
+// is read.
+func (f SpaceFiles) Write(path string) error {
+	files := []atomicfile.File{{Path: path, Data: f.Vectors}}
+	if f.Metadata != nil {
+		files = append(files, atomicfile.File{Path: MetadataPath(path), Data: f.Metadata})
+	}
+	if err := atomicfile.WriteFiles(files); err != nil {
+		return fmt.Errorf("cannot write %s: %w (choose a folder you can write to)", path, err)
+	}
+	return nil
 }
 
 // EncodeSpace writes every item of space s (in NewItems order: train,

@@ -159,14 +159,19 @@ func readImageFile(path string, side int) ([]uint8, error) {
 	if !st.Mode().IsRegular() {
 		return nil, fmt.Errorf("%s, not a regular file", fileKind(st.Mode()))
 	}
-	data, err := io.ReadAll(io.LimitReader(f, maxImageFileBytes+1))
-	if err != nil {
+	tooLarge := fmt.Errorf("file of more than %s is too large for an image (the limit, maxImageFileBytes)", humanBytes(maxImageFileBytes))
+	if st.Size() > maxImageFileBytes {
+		return nil, tooLarge
+	}
+	var buf bytes.Buffer
+	buf.Grow(int(st.Size()) + bytes.MinRead)
+	if _, err := buf.ReadFrom(io.LimitReader(f, maxImageFileBytes+1)); err != nil {
 		return nil, fmt.Errorf("cannot read: %w", pathErrCause(err))
 	}
-	if len(data) > maxImageFileBytes {
-		return nil, fmt.Errorf("file of more than %s is too large for an image (the limit, maxImageFileBytes)", humanBytes(maxImageFileBytes))
+	if buf.Len() > maxImageFileBytes { // the file grew since Stat
+		return nil, tooLarge
 	}
-	return decodeImage(data, side)
+	return decodeImage(buf.Bytes(), side)
 }
 
 // pathErrCause returns the cause of a *fs.PathError, without the path,
