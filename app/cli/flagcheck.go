@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 
 	"embedscope/ml/dataset"
 	"embedscope/ml/embed"
@@ -15,7 +16,7 @@ import (
 
 // flagRange is the accepted range of a numeric flag.
 type flagRange struct {
-	what   string  // what the value is, for messages
+	what   string  // what the value is, for messages; %v stands for the value
 	lo, hi float64 // bounds
 	loOpen bool    // lo itself is refused
 	hiOpen bool    // hi itself is refused
@@ -50,8 +51,8 @@ var flagRanges = map[string]flagRange{
 	"height":            {what: "the figure height in inches", lo: figures.MinInches, hi: figures.MaxInches},
 	"dpi":               {what: "the resolution in dots per inch", lo: figures.MinDPI, hi: figures.MaxDPI},
 	"n-init":            {what: "the number of k-means restarts", lo: 1, hi: 1000},
-	"dim":               {what: "the embedding (code) size", lo: 1, hi: embed.MaxDim},
-	"epochs":            {what: "the number of epochs", lo: 1, hi: embed.MaxEpochs},
+	"dim":               {what: "the embedding (code) dimension %v", lo: 1, hi: embed.MaxDim},
+	"epochs":            {what: "the number of epochs (%v epochs)", lo: 1, hi: embed.MaxEpochs},
 	"batch":             {what: "the batch size", lo: 1, hi: embed.MaxBatch},
 	"lr":                {what: "the learning rate", lo: 0, loOpen: true, hi: 10},
 	"margin":            {what: "the contrastive margin", lo: 0, loOpen: true, hi: 1e6},
@@ -111,7 +112,11 @@ func checkFlags(fs *flag.FlagSet) error {
 		case math.IsNaN(v) || math.IsInf(v, 0):
 			err = fmt.Errorf("--%s %v: give a finite number", f.Name, f.Value)
 		case ok && !r.contains(v):
-			err = fmt.Errorf("--%s %v is out of range: %s must be %s", f.Name, f.Value, r.what, r)
+			what := r.what
+			if strings.Contains(what, "%v") {
+				what = fmt.Sprintf(what, f.Value)
+			}
+			err = fmt.Errorf("--%s %v is out of range: %s must be %s", f.Name, f.Value, what, r)
 		}
 	})
 	return err

@@ -28,7 +28,7 @@ func TestFlagValuesRefused(t *testing.T) {
 		{[]string{"export-figure", "--figure", "class-counts", "--out", png, "--dpi", "5000"}, "--dpi 5000 is out of range: the resolution in dots per inch must be from 24 to 1200"},
 		{[]string{"kmeans", "--n-init", "0"}, "--n-init 0 is out of range: the number of k-means restarts must be from 1 to 1000"},
 		{[]string{"kmeans", "--k", "-3"}, "--k -3 is out of range"},
-		{[]string{"train-siamese", "--dim", "100000000"}, "--dim 100000000 is out of range: the embedding (code) size must be from 1 to 4096"},
+		{[]string{"train-siamese", "--dim", "100000000"}, "--dim 100000000 is out of range: the embedding (code) dimension 100000000 must be from 1 to 4096"},
 		{[]string{"train-siamese", "--epochs", "0"}, "--epochs 0 is out of range"},
 		{[]string{"train-siamese", "--lr", "0"}, "--lr 0 is out of range: the learning rate must be above 0 to 10"},
 		{[]string{"train-ae", "--dim", "0"}, "--dim 0 is out of range"},
