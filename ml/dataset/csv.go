@@ -24,7 +24,8 @@ var labelColumnNames = []string{"label", "class", "target", "species", "y"}
 const minHeaderlessPixelSide = 16
 
 // LoadCSV reads the labelled table in the CSV file at path; see ReadCSV.
-// Source is set to path.
+// A ClassNamesFile beside it names the classes of an image table (and
+// declares labels beyond those the rows declare). Source is set to path.
 func LoadCSV(path string) (*Dataset, error) {
 	return loadCSV(context.Background(), path, nil)
 }
@@ -55,7 +56,8 @@ func loadCSV(ctx context.Context, path string, onProgress func(done, total int))
 //     0..255, labels 0..255. A file without header whose rows hold a label
 //     followed by side² numbers (side ≥ 16, e.g. 785 columns for MNIST) is
 //     read the same way. The number of classes is the largest label plus
-//     one and the class names come from GuessClassNames applied to name.
+//     one and the class names come from GuessClassNames applied to name
+//     (see below for labels beyond the declared classes).
 //   - Numeric tables such as iris: one label column, named label, class,
 //     target, species or y (without case, in this order of preference), or
 //     else the last column when its first value is not a number; every other

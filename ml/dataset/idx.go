@@ -410,7 +410,9 @@ func readIDXDataset(train, test idxSource) (*Dataset, int, error) {
 // t10k), pass them as the training pair: a validation split is then made
 // from them. The number of classes is the largest label plus one, and the
 // class names are chosen by GuessClassNames from name, e.g. "Fashion-MNIST"
-// gives FashionMNISTClasses. Name and Source are set to name and source.
+// gives FashionMNISTClasses; a label beyond the classes the labels declare
+// (0 up to the first label no row has, and at least 0–9) is an error naming
+// its row. Name and Source are set to name and source.
 func LoadIDX(name, source string, trainImages, trainLabels io.Reader, testImages, testLabels io.Reader) (*Dataset, error) {
 	if trainImages == nil || trainLabels == nil {
 		return nil, errors.New("LoadIDX needs a training images reader and a training labels reader")
@@ -496,7 +498,10 @@ func hasIDXFiles(dir string) bool {
 // "idx"). A folder with only the t10k pair, such as MNIST's test set, is
 // read with that pair as the training part and no test part. Class names
 // come from a classes.txt beside the files or from the folder's path (see
-// GuessClassNames).
+// GuessClassNames); without a classes.txt, a label beyond the classes the
+// labels declare is an error naming its file and row (see LoadIDX). Both
+// headers of a pair are checked (counts, limits, what the files can hold)
+// before any pixel is read, and only regular files are read.
 func LoadIDXDir(dir string) (*Dataset, error) {
 	return loadIDXDir(context.Background(), dir, nil)
 }
