@@ -15,6 +15,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"embedscope/app/jobs"
+	"embedscope/app/service"
 	"embedscope/app/workspace"
 	"embedscope/ml/dataset"
 	"embedscope/ml/progress"
@@ -47,8 +48,15 @@ func New(a fyne.App, opts Options) (*UI, error) {
 	runner := jobs.NewRunner(ctx)
 	runner.Dispatch = fyne.Do
 	u := &UI{App: a, Window: w, cancel: cancel}
-	u.Env = &views.Env{Window: w, Workspace: workspace.New(), Jobs: runner}
+	ws := workspace.New()
+	svc, err := service.New(ws, nil)
+	if err != nil {
+		return nil, err
+	}
+	u.Env = &views.Env{Window: w, Workspace: ws, Service: svc, Jobs: runner}
+	u.openRunStore()
 	u.Env.ShowPanel = u.ShowPanel
+	u.Env.SetRunsDir = u.SetRunsDir
 	runner.OnError = func(job string, err error) {
 		dialog.ShowError(fmt.Errorf("%s failed: %w", job, err), w)
 	}
@@ -61,6 +69,7 @@ func New(a fyne.App, opts Options) (*UI, error) {
 		u.Tabs.Append(container.NewTabItem(p.Title, container.NewBorder(intro, nil, nil, nil, p.View(u.Env))))
 	}
 	u.Status = views.NewStatusBar(runner)
+	u.Env.OnPaused = u.Status.SetPaused
 	w.SetContent(container.NewBorder(nil, container.NewVBox(widget.NewSeparator(), u.Status), nil, nil, u.Tabs))
 	u.applyThemePreference()
 	w.SetMainMenu(u.menu())

@@ -66,7 +66,7 @@ func (u *UI) saveSession() {
 func (u *UI) SaveSession(path string) *jobs.Job {
 	ws := u.Env.Workspace
 	s := u.Window.Canvas().Size()
-	extra := workspace.SessionExtra{Panel: u.currentPanelID(), Width: s.Width, Height: s.Height}
+	extra := workspace.SessionExtra{Panel: u.currentPanelID(), Width: s.Width, Height: s.Height, Runs: u.Env.Service.SessionRuns()}
 	return u.Env.Jobs.Start("Save session "+filepath.Base(path), func(ctx context.Context, t *progress.Tracker) error {
 		t.Stage("writing "+path, 0)
 		return ws.SaveSession(path, extra)
@@ -110,6 +110,9 @@ func (u *UI) OpenSession(path string) *jobs.Job {
 		if err := ws.Restore(s, ds); err != nil {
 			u.Env.ShowError(err)
 			return
+		}
+		if err := u.Env.Service.AdoptSession(s.Runs); err != nil {
+			u.Env.ShowError(fmt.Errorf("the session is open, but its runs could not all be kept in the run folder: %w", err))
 		}
 		u.sessionPath = path
 		u.addRecent(recentSession, path)

@@ -16,9 +16,9 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"embedscope/app/service"
 	"embedscope/app/workspace"
 	"embedscope/ml/dataset"
-	"embedscope/ml/pca"
 	"embedscope/views"
 )
 
@@ -76,11 +76,8 @@ func TestSessionSaveAndOpenInApp(t *testing.T) {
 	ws := u.Env.Workspace
 	ws.SetScaling(dataset.ScaleStandardize)
 	gen := ws.Generation()
-	p, err := ws.FitPCA(context.Background(), 5, pca.Full, nil)
+	p, err := u.Env.Service.FitPCA(context.Background(), service.PCARequest{Components: 5, Solver: "full"}, nil)
 	if err != nil {
-		t.Fatal(err)
-	}
-	if err := ws.SetSpace(p.Space, gen); err != nil {
 		t.Fatal(err)
 	}
 	items := workspace.NewItems(ws.Splits())
@@ -128,7 +125,7 @@ func TestSessionSaveAndOpenInApp(t *testing.T) {
 	if ws.Scaling() != dataset.ScaleStandardize {
 		t.Errorf("scaling %v after opening the session", ws.Scaling())
 	}
-	sp := ws.Space("PCA-5")
+	sp := ws.Space(p.Space.ID)
 	if sp == nil || sp.Inverse == nil || !slices.Equal(sp.Val.Data, p.Space.Val.Data) {
 		t.Fatal("the PCA space or its decoder did not come back")
 	}

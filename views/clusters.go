@@ -13,8 +13,8 @@ import (
 	"fyne.io/fyne/v2/widget"
 	"gonum.org/v1/plot/vg"
 
+	"embedscope/app/service"
 	"embedscope/app/workspace"
-	"embedscope/ml/pca"
 	"embedscope/ml/progress"
 	"embedscope/views/figures"
 )
@@ -38,13 +38,13 @@ var clusterAnchors = []figures.ClusterScores{
 type clustersView struct {
 	env     *Env
 	content fyne.CanvasObject
-	cl      *workspace.Clustering
+	cl      *service.Clustering
 	proj    *figures.Projection // 2-D view of the clustered space (all items)
 	marks   []figures.Mark
 	results map[string]figures.ClusterScores // by space and k, for the comparison
 	seq     int
 
-	space                *widget.Select
+	space                *spacePicker
 	pcaK, k, nInit, seed *widget.Entry
 	run, trainAE         *widget.Button
 	colourBy             *widget.RadioGroup
@@ -59,7 +59,7 @@ type clustersView struct {
 
 func newClustersView(env *Env) *clustersView {
 	v := &clustersView{env: env, results: map[string]figures.ClusterScores{}}
-	v.space = widget.NewSelect(nil, nil)
+	v.space = newSpacePicker(env, "clusters.space", []string{spaceOptionPCA}, nil, nil)
 	v.pcaK = entryWith("32")
 	v.k = entryWith("10")
 	v.nInit = entryWith("3")
@@ -122,7 +122,6 @@ func newClustersView(env *Env) *clustersView {
 		container.NewTabItem("Cluster × class", tableTab),
 		container.NewTabItem("Comparison", compareTab),
 	)
-	refreshSpaces := func() { uiDo(v.refreshSpaces) }
 	for key, e := range map[string]*widget.Entry{"clusters.pca": v.pcaK, "clusters.k": v.k, "clusters.restarts": v.nInit, "clusters.seed": v.seed} {
 		keepEntry(env.Workspace, key, e)
 	}
@@ -131,52 +130,29 @@ func newClustersView(env *Env) *clustersView {
 			v.seq++
 			v.cl, v.proj = nil, nil
 			v.results = map[string]figures.ClusterScores{}
-			v.refreshSpaces()
 		})
 	})
-	env.Workspace.OnSpacesChange(refreshSpaces)
-	v.refreshSpaces()
 	split := container.NewHSplit(container.NewVScroll(container.NewPadded(controls)), v.tabs)
 	split.Offset = 0.26
 	v.content = split
 	return v
 }
 
-// refreshSpaces lists the spaces k-means can run on: pixels, PCA (computed
-// on demand), and every space other panels have published.
-func (v *clustersView) refreshSpaces() {
-	opts := []string{workspace.PixelsSpace, "PCA"}
-	for _, n := range v.env.Workspace.SpaceNames() {
-		if !strings.HasPrefix(n, "PCA-") && n != workspace.PixelsSpace {
-			opts = append(opts, n)
-		}
-	}
-	v.space.Options = opts
-	if indexOf(opts, v.space.Selected) < 0 {
-		v.space.Selected = workspace.PixelsSpace
-	}
-	v.space.Refresh()
-}
+// spaceOptionPCA is the panel's choice of a PCA of k components (below),
+// fitted (as a run) when needed.
+const spaceOptionPCA = "PCA (k components, below)"
 
-// resolveSpace returns the chosen space, computing pixels or PCA as needed.
-func resolveSpace(ctx context.Context, ws *workspace.Workspace, name string, pcaK int, t *progress.Tracker) (*workspace.Space, error) {
-	switch name {
-	case workspace.PixelsSpace:
-		return ws.PixelSpace(ctx)
-	case "PCA":
-		if s := ws.Space(fmt.Sprintf("PCA-%d", pcaK)); s != nil {
-			return s, nil
-		}
-		p, err := ws.FitPCA(ctx, pcaK, pca.Auto, t)
-		if err != nil {
-			return nil, err
-		}
-		return p.Space, nil
+// resolveSpaceID returns the ID of the chosen space: the picker's, or that
+// of a PCA of pcaK components, fitted through the service when needed.
+func resolveSpaceID(ctx context.Context, svc *service.Service, id string, pcaK int, t *progress.Tracker) (string, error) {
+	if id != spaceOptionPCA {
+		return id, nil
 	}
-	if s := ws.Space(name); s != nil {
-		return s, nil
+	p, err := svc.FitPCA(ctx, service.PCARequest{Components: pcaK}, t)
+	if err != nil {
+		return "", err
 	}
-	return nil, fmt.Errorf("the %s space is not available any more: compute it again in its panel", name)
+	return p.Space.ID, nil
 }
 
 func (v *clustersView) startClustering() {
@@ -188,7 +164,7 @@ func (v *clustersView) startClustering() {
 	}
 	rows := ws.Splits().Train.Len()
 	k, err := positiveInt(v.k, "The number of clusters", 1, rows)
-	if err == nil && v.space.Selected == "PCA" {
+	if err == nil && v.space.ID() == spaceOptionPCA {
 		_, err = positiveInt(v.pcaK, "The number of PCA components", 1, ds.Dim)
 	}
 	var nInit int
@@ -208,25 +184,27 @@ func (v *clustersView) startClustering() {
 	}
 	pcaK, _ := strconv.Atoi(strings.TrimSpace(v.pcaK.Text))
 	name := v.space.Selected
+	spaceID := v.space.ID()
+	svc := v.env.Service
 	v.seq++
 	seq := v.seq
-	var cl *workspace.Clustering
+	var cl *service.Clustering
 	var proj *figures.Projection
 	var marks []figures.Mark
 	v.run.Disable()
 	gen := ws.Generation()
 	v.summary.SetText(fmt.Sprintf("k-means with k=%d on %s…", k, name))
 	v.env.Jobs.Start(fmt.Sprintf("k-means k=%d on %s", k, name), func(ctx context.Context, t *progress.Tracker) error {
-		space, err := resolveSpace(ctx, ws, name, pcaK, t)
+		id, err := resolveSpaceID(ctx, svc, spaceID, pcaK, t)
 		if err != nil {
 			return err
 		}
-		cl, err = ws.Cluster(ctx, space, k, nInit, seed, t)
+		cl, err = svc.Cluster(ctx, service.ClusterRequest{Space: id, K: k, NInit: nInit, Seed: seed}, t)
 		if err != nil {
 			return err
 		}
 		t.Stage("projecting to 2-D for the scatter", 0)
-		proj, marks, err = projectSpaceAxes(ctx, ws, space, cl.Model.Centers, -1, -1)
+		proj, marks, err = projectSpaceAxes(ctx, svc, cl.Space, cl.Model.Centers, -1, -1)
 		return err
 	}, func(err error) {
 		v.run.Enable()

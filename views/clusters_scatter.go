@@ -4,12 +4,11 @@ import (
 	"context"
 	"fmt"
 	"image"
-	"strings"
 
 	"gonum.org/v1/gonum/blas/blas32"
 
+	"embedscope/app/service"
 	"embedscope/app/workspace"
-	"embedscope/ml/pca"
 	"embedscope/views/figures"
 )
 
@@ -20,54 +19,24 @@ import (
 // projectSpace returns a 2-D view of every item of space (the space itself
 // when it is 2-D, its first two components for a PCA space, else a PCA-2 of
 // it) and the centres mapped the same way, as marks.
-func projectSpace(ctx context.Context, ws *workspace.Workspace, space *workspace.Space, centers blas32.General) (*figures.Projection, []figures.Mark, error) {
-	return projectSpaceAxes(ctx, ws, space, centers, -1, -1)
+func projectSpace(ctx context.Context, svc *service.Service, space *workspace.Space, centers blas32.General) (*figures.Projection, []figures.Mark, error) {
+	return projectSpaceAxes(ctx, svc, space, centers, -1, -1)
 }
 
 // projectSpaceAxes is projectSpace with a choice of axes: dimensions xs
 // and ys of the space itself, or (xs < 0) the default view.
-func projectSpaceAxes(ctx context.Context, ws *workspace.Workspace, space *workspace.Space, centers blas32.General, xs, ys int) (*figures.Projection, []figures.Mark, error) {
-	items := workspace.NewItems(ws.Splits())
-	var flat *workspace.Space
-	var cproj blas32.General
-	var xLabel, yLabel string
-	switch {
-	case space.Dim() == 1:
-		return nil, nil, fmt.Errorf("the %s space has one dimension: nothing to scatter", space.Name)
-	case xs >= 0 && ys >= 0:
-		if xs >= space.Dim() || ys >= space.Dim() {
-			return nil, nil, fmt.Errorf("the %s space has %d dimensions, not %d", space.Name, space.Dim(), max(xs, ys)+1)
-		}
-		flat, cproj = space, centers
-		xLabel, yLabel = fmt.Sprintf("%s dimension %d", space.Name, xs+1), fmt.Sprintf("%s dimension %d", space.Name, ys+1)
-	case space.Dim() == 2 || strings.HasPrefix(space.Name, "PCA-"):
-		flat, cproj = space, centers
-		xs, ys = 0, 1
-		xLabel, yLabel = space.Name+" dimension 1", space.Name+" dimension 2"
-		if strings.HasPrefix(space.Name, "PCA-") {
-			xLabel, yLabel = "PC 1", "PC 2"
-		}
-	default:
-		m, err := pca.PCA{Components: 2}.Fit(ctx, space.Train)
-		if err != nil {
-			return nil, nil, err
-		}
-		flat = &workspace.Space{Name: space.Name, Train: m.Transform(space.Train, blas32.General{})}
-		if space.Val.Rows > 0 {
-			flat.Val = m.Transform(space.Val, blas32.General{})
-		}
-		if space.Test.Rows > 0 {
-			flat.Test = m.Transform(space.Test, blas32.General{})
-		}
-		cproj = m.Transform(centers, blas32.General{})
-		xs, ys = 0, 1
-		xLabel, yLabel = "PC 1 of "+space.Name, "PC 2 of "+space.Name
+func projectSpaceAxes(ctx context.Context, svc *service.Service, space *workspace.Space, centers blas32.General, xs, ys int) (*figures.Projection, []figures.Mark, error) {
+	v, err := svc.Project2D(ctx, space, centers, xs, ys)
+	if err != nil {
+		return nil, nil, err
 	}
-	p := &figures.Projection{X: items.Column(flat, xs), Y: items.Column(flat, ys), Labels: items.Labels(), Classes: ws.Data().Classes,
-		Title: fmt.Sprintf("k-means on %s — %s", space.Name, ws.Data().Name), XLabel: xLabel, YLabel: yLabel}
-	marks := make([]figures.Mark, cproj.Rows)
+	ws := svc.WS
+	items := workspace.NewItems(ws.Splits())
+	p := &figures.Projection{X: v.X, Y: v.Y, Labels: items.Labels(), Classes: ws.Data().Classes,
+		Title: fmt.Sprintf("k-means on %s — %s", space.Name, ws.Data().Name), XLabel: v.XLabel, YLabel: v.YLabel}
+	marks := make([]figures.Mark, len(v.ExtraX))
 	for j := range marks {
-		marks[j] = figures.Mark{X: cproj.Data[j*cproj.Stride+xs], Y: cproj.Data[j*cproj.Stride+ys], Label: fmt.Sprintf("C%d", j)}
+		marks[j] = figures.Mark{X: v.ExtraX[j], Y: v.ExtraY[j], Label: fmt.Sprintf("C%d", j)}
 	}
 	return p, marks, nil
 }
@@ -105,10 +74,10 @@ func (v *clustersView) reproject() {
 		}
 		xs, ys = xs-1, ys-1
 	}
-	ws := v.env.Workspace
+	svc := v.env.Service
 	seq := v.seq
 	go func() {
-		proj, marks, err := projectSpaceAxes(context.Background(), ws, cl.Space, cl.Model.Centers, xs, ys)
+		proj, marks, err := projectSpaceAxes(context.Background(), svc, cl.Space, cl.Model.Centers, xs, ys)
 		uiDo(func() {
 			if err != nil {
 				v.env.ShowError(err)

@@ -12,13 +12,13 @@ func TestClustersPanel(t *testing.T) {
 	env.Window.SetContent(v.content)
 	openEmbedded(t, env)
 
-	for run, space := range []string{"pixels", "PCA"} {
+	for run, space := range []string{"pixels", spaceOptionPCA} {
 		v.space.SetSelected(space)
 		v.k.SetText("10")
 		v.nInit.SetText("1")
 		v.startClustering()
 		waitUntil(t, "k-means on "+space, 30*time.Second, func() bool {
-			return v.cl != nil && strings.HasPrefix(v.cl.Space.Name, map[string]string{"pixels": "pixels", "PCA": "PCA-32"}[space]) &&
+			return v.cl != nil && strings.HasPrefix(v.cl.Space.Name, map[string]string{"pixels": "pixels", spaceOptionPCA: "PCA-32"}[space]) &&
 				v.centroids.Plot() != nil && v.compare.Plot() != nil && len(v.results) == run+1
 		})
 		q := v.cl.Quality

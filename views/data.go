@@ -10,7 +10,7 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
 
-	"embedscope/app/workspace"
+	"embedscope/app/service"
 	"embedscope/ml/dataset"
 	"embedscope/ml/progress"
 	"embedscope/views/figures"
@@ -59,7 +59,7 @@ func newDataView(env *Env) fyne.CanvasObject {
 	v.nearSummary = widget.NewLabel("Near duplicates: nearest other image within an RMS pixel difference (exact kNN; about 2 minutes on the full 70,000 images).")
 	v.nearSummary.Wrapping = fyne.TextWrapWord
 	v.nearRMS = widget.NewEntry()
-	v.nearRMS.SetText(strconv.FormatFloat(workspace.DefaultNearRMS, 'g', -1, 64))
+	v.nearRMS.SetText(strconv.FormatFloat(service.DefaultNearRMS, 'g', -1, 64))
 	findNear := widget.NewButton("Find near duplicates", v.findNear)
 
 	v.scaling = newScalingSelect(env)
@@ -196,10 +196,10 @@ func (v *dataView) findNear() {
 	}
 	v.nearSummary.SetText("Searching…")
 	v.near.SetMessage("Searching for near duplicates…")
-	var nd workspace.NearDuplicates
+	var nd service.NearDuplicates
 	v.env.Jobs.Start("Find near duplicates", func(ctx context.Context, t *progress.Tracker) error {
 		var err error
-		nd, err = ws.FindNearDuplicates(ctx, rms, t)
+		nd, err = v.env.Service.FindNearDuplicates(ctx, rms, t)
 		return err
 	}, func(err error) {
 		if ws.Generation() != gen {

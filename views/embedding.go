@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -18,7 +19,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"embedscope/app/jobs"
-	"embedscope/app/workspace"
+	"embedscope/app/service"
 	"embedscope/ml/embed"
 	"embedscope/ml/progress"
 )
@@ -51,13 +52,18 @@ type embeddingView struct {
 	env     *Env
 	content fyne.CanvasObject
 
-	trainer *embed.Trainer
-	data    embed.Data
-	gen     int // workspace generation the trainer's data comes from
-	job     *jobs.Job
-	polling bool
-	stopped bool // Stop (not Pause) ended the last run
-	result  *embeddingResult
+	// training is the run shown (nil before any); trainer, data and gen
+	// are its trainer, its data and the workspace generation they come
+	// from.
+	training  *service.Training
+	trainer   *embed.Trainer
+	data      embed.Data
+	gen       int
+	job       *jobs.Job
+	polling   bool
+	stopped   bool // Stop (not Pause) ended the last run
+	restoring bool // restoreFromWorkspace is showing a run
+	result    *embeddingResult
 
 	arch, loss                *widget.Select
 	dim, epochs, batch, lr    *widget.Entry
@@ -91,7 +97,7 @@ func newEmbeddingView(env *Env) *embeddingView {
 	v.stop = widget.NewButtonWithIcon("Stop", theme.MediaStopIcon(), func() { v.halt(true) })
 	v.save = widget.NewButtonWithIcon("Save model…", theme.DocumentSaveIcon(), v.saveModel)
 	v.load = widget.NewButtonWithIcon("Load model…", theme.FolderOpenIcon(), v.loadModel)
-	v.evalBtn = widget.NewButton("Evaluate kNN(5) and publish", v.finish)
+	v.evalBtn = widget.NewButton("Publish this run (kNN(5), space for every panel)", v.finish)
 	v.status = wrapLabel("Choose an architecture and a loss, then Start.")
 	v.warning = wrapLabel("")
 	v.warning.Importance = widget.DangerImportance
@@ -133,14 +139,17 @@ func newEmbeddingView(env *Env) *embeddingView {
 		switch {
 		case v.job != nil:
 			v.halt(false)
-		case v.trainer != nil && !v.trainer.Snapshot().Done:
+		case v.resumable() && v.formShowsRun():
 			v.resumeTraining()
 		default:
-			v.startTraining()
+			v.startTraining() // Ctrl+T trains what the form shows
 		}
 	}
+	env.showRun = v.showRun
+	env.trainAgain = v.trainAgain
 	env.Workspace.OnChange(func() { uiDo(v.dataChanged) })
 	env.Workspace.OnSpacesChange(func() { uiDo(v.restoreFromWorkspace) })
+	env.Service.OnRunsChange(func() { uiDo(v.restoreFromWorkspace) })
 	v.setButtons()
 	split := container.NewHSplit(container.NewVScroll(container.NewPadded(controls)), v.tabs)
 	split.Offset = 0.28
@@ -171,8 +180,8 @@ func (v *embeddingView) dataChanged() {
 	if v.job != nil {
 		v.job.Cancel()
 	}
-	v.trainer, v.result = nil, nil
-	v.status.SetText("The data, split or scaling changed: Start a new training (saved models can be loaded again).")
+	v.setTraining(nil)
+	v.status.SetText("The data, split or scaling changed: Start a new training (its runs are kept: Runs panel).")
 	v.final.SetText("")
 	v.setButtons()
 }
@@ -187,37 +196,56 @@ func (v *embeddingView) setButtons() {
 			b.Disable()
 		}
 	}
-	done := v.trainer != nil && v.trainer.Snapshot().Done
 	set(v.start, !running)
 	set(v.pause, running)
-	set(v.stop, running)
-	set(v.resume, !running && v.trainer != nil && !done)
+	set(v.stop, running || v.resumable())
+	set(v.resume, !running && v.resumable())
 	set(v.save, !running && v.trainer != nil)
 	set(v.load, !running)
-	set(v.evalBtn, !running && v.trainer != nil)
+	published := v.result != nil && v.training != nil && v.result.runID == v.training.Record().ID
+	set(v.evalBtn, !running && v.trainer != nil && !published)
+	v.resume.SetText("Resume")
+	if v.training != nil {
+		v.resume.SetText("Resume " + v.training.Record().Name)
+	}
 }
 
-// trainingData turns the workspace's scaled splits into embed.Data: the
-// model learns on train and is evaluated (and projected) on validation, or
-// on test when there is no validation split.
-func trainingData(ctx context.Context, ws *workspace.Workspace) (embed.Data, error) {
-	train, val, test, err := ws.Features(ctx)
-	if err != nil {
-		return embed.Data{}, err
-	}
-	ds := ws.Data()
-	ev := val
-	if ev.Split.Len() == 0 {
-		ev = test
-	}
-	d := embed.Data{Train: train.X, TrainLabels: train.Split.Labels(), Eval: ev.X, EvalLabels: ev.Split.Labels(), Classes: len(ds.Classes), Channels: 1}
-	if ds.IsImage() {
-		d.Height, d.Width = ds.Height, ds.Width
-	} else {
-		d.Height, d.Width = 1, ds.Dim
-	}
-	return d, nil
+// resumable reports whether the run shown can train further.
+func (v *embeddingView) resumable() bool {
+	return v.trainer != nil && !v.trainer.Snapshot().Done
 }
+
+// formShowsRun reports whether the form holds the settings of the run shown
+// (so Ctrl+T resumes it rather than starting what the form shows).
+func (v *embeddingView) formShowsRun() bool {
+	if v.trainer == nil {
+		return false
+	}
+	cfg, err := v.config(max(v.env.Workspace.Splits().Train.Len(), 1))
+	if err != nil {
+		return false
+	}
+	have := v.trainer.Config()
+	cfg.ProjectionSample, cfg.ProjectEvery, cfg.KNNEval, cfg.CheckpointPath = have.ProjectionSample, have.ProjectEvery, have.KNNEval, ""
+	have.CheckpointPath = ""
+	return cfg == have
+}
+
+// setTraining makes t the run the panel shows (nil: none).
+func (v *embeddingView) setTraining(t *service.Training) {
+	v.training, v.result = t, nil
+	if t == nil {
+		v.trainer, v.data, v.gen = nil, embed.Data{}, 0
+	} else {
+		v.trainer, v.data, v.gen = t.Trainer, t.Data, t.Generation()
+		v.env.Workspace.SetSetting(runSetting, t.Record().ID)
+	}
+	v.final.SetText("")
+	v.setButtons()
+}
+
+// runSetting keeps the ID of the run the panel shows in sessions.
+const runSetting = "embedding.run"
 
 // config reads the controls.
 func (v *embeddingView) config(trainRows int) (embed.Config, error) {
@@ -246,105 +274,97 @@ func (v *embeddingView) config(trainRows int) (embed.Config, error) {
 	}
 	c.LR, c.OneCycle = lr, v.oneCycle.Checked
 	c.KNNEval = 1000
-	c.CheckpointPath = checkpointPath(v.env.Workspace.Data().Name, arch, loss)
 	return c, nil
 }
 
-// checkpointPath is where training checkpoints go: the user's cache folder.
-func checkpointPath(data string, arch embed.Arch, loss embed.Loss) string {
-	dir, err := os.UserCacheDir()
-	if err != nil {
-		dir = os.TempDir()
-	}
-	safe := strings.Map(func(r rune) rune {
-		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' {
-			return r
-		}
-		return '_'
-	}, data)
-	return filepath.Join(dir, "embedscope", "checkpoints", fmt.Sprintf("%s-%s-%s.esm", safe, arch, loss))
-}
-
+// startTraining starts a new run of what the form shows; the run shown
+// before is kept (Runs panel), whatever state it is in.
 func (v *embeddingView) startTraining() {
 	ws := v.env.Workspace
 	if ws.Data() == nil {
 		v.env.ShowError(fmt.Errorf("open a data set first"))
 		return
 	}
-	train := ws.Splits().Train.Len()
-	cfg, err := v.config(train)
+	cfg, err := v.config(ws.Splits().Train.Len())
 	if err != nil {
 		v.env.ShowError(err)
 		return
 	}
-	if err := os.MkdirAll(filepath.Dir(cfg.CheckpointPath), 0o755); err != nil {
-		cfg.CheckpointPath = "" // training still works, without checkpoints
-	}
-	d, err := trainingData(context.Background(), ws)
+	t, err := v.env.Service.NewTraining(context.Background(), service.TrainRequest{Config: cfg})
 	if err != nil {
 		v.env.ShowError(err)
 		return
 	}
-	t, err := embed.New(cfg, d)
-	if err != nil {
-		v.env.ShowError(err)
-		return
-	}
-	v.trainer, v.data, v.gen, v.result = t, d, ws.Generation(), nil
-	v.final.SetText("")
+	v.setTraining(t)
 	v.resetLive()
 	v.run()
 }
 
+// resumeTraining continues the run shown.
 func (v *embeddingView) resumeTraining() {
-	if v.trainer == nil {
+	if v.training == nil {
 		return
 	}
 	if v.gen != v.env.Workspace.Generation() {
-		d, err := trainingData(context.Background(), v.env.Workspace)
-		if err != nil {
-			v.env.ShowError(err)
-			return
-		}
-		v.data, v.gen = d, v.env.Workspace.Generation()
+		v.env.ShowError(fmt.Errorf("the data, split or scaling changed since %s was trained: set them back to resume it", v.training.Record().Name))
+		return
 	}
 	v.run()
 }
 
 // run trains (or continues) in a job, polling the trainer for the views.
 func (v *embeddingView) run() {
-	t, d := v.trainer, v.data
+	t := v.training
 	v.stopped = false
 	v.warning.Hide()
-	v.job = v.env.Jobs.Start("Embedding training", func(ctx context.Context, tr *progress.Tracker) error {
-		t.Progress = tr
-		return t.Run(ctx, d)
+	v.result = nil
+	v.job = v.env.Jobs.Start("Training "+t.Record().Name, func(ctx context.Context, tr *progress.Tracker) error {
+		return t.Run(ctx, tr, nil)
 	}, func(err error) {
 		v.job = nil
 		v.refresh()
 		v.setButtons()
+		if v.training != t {
+			return
+		}
+		rec := t.Record()
 		switch {
 		case err == nil:
 			v.finish()
 		case jobs.IsCancelled(err) && v.stopped:
-			v.status.SetText(v.status.Text + "\nStopped. Resume continues from here; the checkpoint is kept.")
-			v.finish()
+			v.status.SetText(v.status.Text + fmt.Sprintf("\nStopped at epoch %d of %d: %s is kept as it is. Resume continues it; Publish makes it a space for the other panels.", rec.Epoch, rec.Epochs, rec.Name))
 		case jobs.IsCancelled(err):
 			v.status.SetText(v.status.Text + "\nPaused: Resume continues exactly where it stopped.")
 		case errors.Is(err, embed.ErrDiverged):
 			v.warning.SetText(err.Error())
 			v.warning.Show()
 		}
+		v.env.setPaused(jobs.IsCancelled(err) && !v.stopped, rec.Name)
 	})
+	v.env.setPaused(false, "")
 	v.setButtons()
 	v.startPolling()
 }
 
-// halt pauses (or stops) the running training.
+// halt pauses (or stops) the running training; Stop on a paused run
+// marks it stopped.
 func (v *embeddingView) halt(stop bool) {
 	if v.job != nil {
 		v.stopped = stop
+		if stop {
+			v.training.Stop()
+		}
 		v.job.Cancel()
+		return
+	}
+	if stop && v.training != nil {
+		if err := v.training.MarkStopped(); err != nil {
+			v.env.ShowError(err)
+		}
+		v.env.setPaused(false, "")
+		rec := v.training.Record()
+		v.status.SetText(fmt.Sprintf("Stopped at epoch %d of %d: %s is kept as it is. Resume continues it; Publish makes it a space for the other panels.", rec.Epoch, rec.Epochs, rec.Name))
+		v.setButtons()
 	}
 }
 
@@ -385,7 +405,7 @@ func (v *embeddingView) saveModel() {
 		}
 		path := w.URI().Path()
 		w.Close()
-		if err := v.trainer.Save(path); err != nil {
+		if err := v.saveTrainer(path); err != nil {
 			os.Remove(path)
 			v.env.ShowError(err)
 			return
@@ -396,6 +416,16 @@ func (v *embeddingView) saveModel() {
 	d.Show()
 }
 
+// saveTrainer writes the model shown to path (an .esm file).
+func (v *embeddingView) saveTrainer(path string) error {
+	if st := v.env.Service.Store(); st != nil && v.training != nil {
+		_, err := v.env.Service.ExportModel(v.training.Record().ID, path)
+		return err
+	}
+	return v.trainer.Save(path)
+}
+
+// loadModel makes a new run of a model file and shows it.
 func (v *embeddingView) loadModel() {
 	ws := v.env.Workspace
 	if ws.Data() == nil {
@@ -408,29 +438,78 @@ func (v *embeddingView) loadModel() {
 		}
 		path := r.URI().Path()
 		r.Close()
-		data, err := trainingData(context.Background(), ws)
+		t, err := v.env.Service.ImportModel(context.Background(), path)
 		if err != nil {
 			v.env.ShowError(err)
 			return
 		}
-		t, err := embed.LoadFor(path, data.Shape())
-		if err != nil {
-			v.env.ShowError(err)
-			return
-		}
-		v.trainer, v.data, v.gen, v.result = t, data, ws.Generation(), nil
+		v.setTraining(t)
 		v.resetLive()
 		v.refresh()
-		v.status.SetText(fmt.Sprintf("Loaded %s: %s.", filepath.Base(path), v.status.Text))
+		v.status.SetText(fmt.Sprintf("Loaded %s as the run %q: %s.", filepath.Base(path), t.Record().Name, v.status.Text))
 		v.setButtons()
 	}, v.env.Window)
 	d.SetFilter(storage.NewExtensionFileFilter([]string{".esm"}))
-	if dir := filepath.Dir(checkpointPath("x", embed.Seed, embed.Softmax)); dirExists(dir) {
-		if l, err := storage.ListerForURI(storage.NewFileURI(dir)); err == nil {
-			d.SetLocation(l)
+	d.Show()
+}
+
+// showRun shows the training run id (from the Runs panel), ready to
+// resume or publish.
+func (v *embeddingView) showRun(id string) error {
+	if v.job != nil {
+		return fmt.Errorf("a training is running: pause or stop it first")
+	}
+	t, err := v.env.Service.ResumeTraining(context.Background(), id, 0)
+	if err != nil {
+		return err
+	}
+	v.setTraining(t)
+	v.resetLive()
+	v.refresh()
+	v.fillForm(t.Trainer.Config())
+	rec := t.Record()
+	v.status.SetText(fmt.Sprintf("%s: %s. %s", rec.Name, rec.StatusText(), v.status.Text))
+	if sp := v.env.Workspace.Space(id); sp != nil {
+		v.result = &embeddingResult{runID: id, space: sp, accuracy: math.NaN(), baseline: math.NaN()}
+		v.showEmbedding()
+	}
+	v.setButtons()
+	return nil
+}
+
+// trainAgain fills the form with the settings of a run (Runs ▸ Train again).
+func (v *embeddingView) trainAgain(cfg embed.Config) {
+	v.fillForm(cfg)
+	v.status.SetText(fmt.Sprintf("The form holds the settings of %s: Start trains a new run with them.", service.TrainName(cfg)))
+}
+
+// fillForm sets the controls to cfg.
+func (v *embeddingView) fillForm(cfg embed.Config) {
+	for label, a := range archLabels {
+		if a == cfg.Arch {
+			v.arch.SetSelected(label)
 		}
 	}
-	d.Show()
+	for label, a := range aeArchLabels {
+		if a == cfg.Arch {
+			v.arch.SetSelected(label)
+		}
+	}
+	for label, l := range lossLabels {
+		if l == cfg.Loss {
+			v.loss.SetSelected(label)
+		}
+	}
+	for label, l := range aeLossLabels {
+		if l == cfg.Loss {
+			v.loss.SetSelected(label)
+		}
+	}
+	v.dim.SetText(strconv.Itoa(cfg.Dim))
+	v.epochs.SetText(strconv.Itoa(cfg.Epochs))
+	v.batch.SetText(strconv.Itoa(cfg.Batch))
+	v.lr.SetText(strconv.FormatFloat(cfg.LR, 'g', -1, 64))
+	v.oneCycle.SetChecked(cfg.OneCycle)
 }
 
 func dirExists(dir string) bool {

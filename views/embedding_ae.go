@@ -3,10 +3,8 @@ package views
 import (
 	"context"
 	"fmt"
-	"math"
 	"strconv"
 
-	"gonum.org/v1/gonum/blas/blas32"
 	"gonum.org/v1/plot"
 
 	"embedscope/app/workspace"
@@ -158,88 +156,24 @@ func aeReconstructionFigure(ds *dataset.Dataset, sc *dataset.Scaler, r *embed.Re
 // codeSpaceName names the published code of an autoencoder.
 func codeSpaceName(c embed.Config) string { return fmt.Sprintf("%s code d=%d", c.Arch, c.Dim) }
 
-// publishedSpace returns the empty space the trained network's outputs go
-// into: "embedding", or for an autoencoder its code with its decoder as
-// Inverse. The space keeps a frozen copy of the network as its Model
-// (training on does not change it; saved sessions store it).
-func publishedSpace(t *embed.Trainer) (*workspace.Space, error) {
-	cfg := t.Config()
-	frozen, err := t.Clone()
-	if err != nil {
-		return nil, err
-	}
-	m := workspace.NewTrainerModel(frozen)
-	name := "embedding"
-	if cfg.Arch.Autoencoder() {
-		name = codeSpaceName(cfg)
-	}
-	return &workspace.Space{Name: name, Model: m, Inverse: m.InverseFunc()}, nil
-}
-
-// reconstructionError returns the mean squared reconstruction error of X
-// (scaled features) through an autoencoder, and that of the mean row of
-// train, the baseline every autoencoder must beat.
-func reconstructionError(ctx context.Context, t *embed.Trainer, X, train blas32.General) (mse, meanMSE float64, err error) {
-	if _, _, mse, err = t.Reconstruct(ctx, X); err != nil {
-		return 0, 0, err
-	}
-	mean := make([]float64, train.Cols)
-	for r := range train.Rows {
-		for j, x := range train.Data[r*train.Stride : r*train.Stride+train.Cols] {
-			mean[j] += float64(x)
-		}
-	}
-	for j := range mean {
-		mean[j] /= float64(max(train.Rows, 1))
-	}
-	var s float64
-	for r := range X.Rows {
-		for j, x := range X.Data[r*X.Stride : r*X.Stride+X.Cols] {
-			d := float64(x) - mean[j]
-			s += d * d
-		}
-	}
-	return mse, s / float64(max(1, X.Rows*X.Cols)), nil
-}
-
-// restoreFromWorkspace shows a network that a restored session brought
-// back (a space whose Model is a trained network) when the panel has none:
-// its curves, live projections, reconstructions and scatter, ready to be
-// trained on.
+// restoreFromWorkspace shows the training run a restored session names
+// (its curves, live projections, reconstructions and scatter, ready to be
+// trained on) when the panel shows none.
 func (v *embeddingView) restoreFromWorkspace() {
 	ws := v.env.Workspace
-	if v.trainer != nil || v.job != nil || ws.Data() == nil {
+	if v.training != nil || v.job != nil || ws.Data() == nil || v.restoring {
 		return
 	}
-	var sp *workspace.Space
-	var model *workspace.TrainerModel
-	for _, name := range ws.SpaceNames() {
-		s := ws.Space(name)
-		if m, ok := s.Model.(*workspace.TrainerModel); ok && (sp == nil || name == "embedding") {
-			sp, model = s, m
-		}
-	}
-	if sp == nil {
+	v.restoring = true // showRun records the run, which tells the listeners again
+	defer func() { v.restoring = false }()
+	id := ws.Setting(runSetting)
+	if id == "" || ws.Space(id) == nil {
 		return
 	}
-	t, err := model.Clone()
-	if err != nil {
+	if err := v.showRun(id); err != nil {
 		return
 	}
-	d, err := trainingData(context.Background(), ws)
-	if err != nil || d.Shape().Features() != t.Shape().Features() {
-		return
-	}
-	v.trainer, v.data, v.gen = t, d, ws.Generation()
-	v.result = &embeddingResult{space: sp, accuracy: math.NaN(), baseline: math.NaN()}
-	v.resetLive()
-	v.refresh()
 	v.final.SetText(ws.Setting(finalSetting))
-	if v.final.Text == "" {
-		v.final.SetText(fmt.Sprintf("Restored from the session: the %s space.", sp.Name))
-	}
-	v.setButtons()
-	v.showEmbedding()
 }
 
 // finalSetting keeps the panel's verdict on the published network in the

@@ -45,9 +45,9 @@ func TestAutoencoderPanelsTogether(t *testing.T) {
 	if ev.trainer == nil {
 		t.Fatal("training did not start")
 	}
-	name := "modern-ae code d=3"
+	name := "modern AE · mse · 3-d · 3 ep"
 	waitUntil(t, "training and publishing the code", 120*time.Second, func() bool {
-		return ev.result != nil && env.Workspace.Space(name) != nil
+		return ev.result != nil && spaceNamed(env.Workspace, name) != nil
 	})
 	waitUntil(t, "the live reconstructions", 10*time.Second, func() bool { return ev.reconView.Plot() != nil })
 	if !strings.Contains(ev.final.Text, "Reconstruction MSE") || !(ev.result.reconMSE < ev.result.meanMSE) {
@@ -55,7 +55,7 @@ func TestAutoencoderPanelsTogether(t *testing.T) {
 	}
 
 	// k-means on the code, centroids decoded to images.
-	cv.refreshSpaces()
+	cv.space.refresh()
 	if indexOf(cv.space.Options, name) < 0 {
 		t.Fatalf("the code is not offered: %v", cv.space.Options)
 	}
@@ -77,12 +77,12 @@ func TestAutoencoderPanelsTogether(t *testing.T) {
 	})
 
 	// A space without a decoder: clustering works, the centroids explain.
-	sp := *env.Workspace.Space(name)
-	sp.Name, sp.Inverse = "no-decoder", nil
+	sp := *spaceNamed(env.Workspace, name)
+	sp.ID, sp.Name, sp.Inverse = "no-decoder", "no-decoder", nil
 	if err := env.Workspace.SetSpace(&sp, env.Workspace.Generation()); err != nil {
 		t.Fatal(err)
 	}
-	cv.refreshSpaces()
+	cv.space.refresh()
 	cv.space.SetSelected("no-decoder")
 	cv.startClustering()
 	waitUntil(t, "k-means without a decoder", 30*time.Second, func() bool {

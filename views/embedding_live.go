@@ -18,12 +18,11 @@ import (
 	"fyne.io/fyne/v2/widget"
 	"gonum.org/v1/gonum/blas/blas32"
 
+	"embedscope/app/runs"
+	"embedscope/app/service"
 	"embedscope/app/workspace"
 	"embedscope/ml/dataset"
 	"embedscope/ml/embed"
-	"embedscope/ml/knn"
-	"embedscope/ml/metrics"
-	"embedscope/ml/pca"
 	"embedscope/ml/progress"
 	"embedscope/views/figures"
 )
@@ -44,6 +43,7 @@ type live struct {
 
 // embeddingResult is the finished embedding of every split.
 type embeddingResult struct {
+	runID    string
 	space    *workspace.Space
 	accuracy float64 // kNN(5) of the evaluation split against train, in the embedding
 	baseline float64 // PCA(32) + kNN(5) on the same splits
@@ -221,102 +221,39 @@ func (v *embeddingView) evalSplit() dataset.Split {
 	return sp.Test
 }
 
-// finish embeds every split, publishes the embedding as a feature space,
-// measures kNN(5) in it against PCA(32)+kNN(5), and draws the seed's
-// figures of the embedding.
+// finish publishes the run shown (through the service: every split
+// embedded, kNN(5) measured beside PCA(32)+kNN(5), the space kept under the
+// run's ID) and draws the seed's figures of the embedding.
 func (v *embeddingView) finish() {
-	t := v.trainer
+	t := v.training
 	if t == nil {
 		return
 	}
 	ws := v.env.Workspace
-	gen := ws.Generation()
-	var res *embeddingResult
+	var res *service.TrainResult
 	v.evalBtn.Disable()
-	v.env.Jobs.Start("Evaluate the embedding", func(ctx context.Context, tr *progress.Tracker) error {
+	v.env.Jobs.Start("Publish "+t.Record().Name, func(ctx context.Context, tr *progress.Tracker) error {
 		var err error
-		res, err = evaluateEmbedding(ctx, ws, t, tr)
+		res, err = t.Publish(ctx, service.PublishOptions{Baseline: true}, tr)
 		return err
 	}, func(err error) {
 		v.setButtons()
-		if err != nil || ws.Generation() != gen || v.trainer != t {
+		if err != nil || v.training != t {
 			return
 		}
-		if err := ws.SetSpace(res.space, gen); err != nil {
-			return
-		}
-		v.result = res
-		if t.Config().Arch.Autoencoder() {
-			v.final.SetText(fmt.Sprintf("Code + kNN(5) on the %s split: %.4f — PCA(32) + kNN(5): %.4f. Reconstruction MSE %.4f (the mean image: %.4f). The code is now the feature space %q in the Clusters and Prototypes panels, with its decoder.",
-				res.split, res.accuracy, res.baseline, res.reconMSE, res.meanMSE, res.space.Name))
+		v.result = &embeddingResult{runID: res.Run.ID, space: res.Space, accuracy: res.KNN5Eval, baseline: res.Baseline, split: res.EvalSplit,
+			reconMSE: res.ReconMSE, meanMSE: res.MeanMSE}
+		name := res.Run.Name
+		if t.Trainer.Config().Arch.Autoencoder() {
+			v.final.SetText(fmt.Sprintf("Code + kNN(5) on the %s split: %.4f — PCA(32) + kNN(5): %.4f. Reconstruction MSE %.4f (the mean image: %.4f). The code is now the space %q in every panel, with its decoder.",
+				res.EvalSplit, res.KNN5Eval, res.Baseline, res.ReconMSE, res.MeanMSE, name))
 		} else {
-			v.final.SetText(fmt.Sprintf("Embedding + kNN(5) on the %s split: %.4f — PCA(32) + kNN(5): %.4f. The embedding is now a feature space in the Clusters panel.", res.split, res.accuracy, res.baseline))
+			v.final.SetText(fmt.Sprintf("Embedding + kNN(5) on the %s split: %.4f — PCA(32) + kNN(5): %.4f. It is now the space %q in every panel.", res.EvalSplit, res.KNN5Eval, res.Baseline, name))
 		}
 		ws.SetSetting(finalSetting, v.final.Text)
+		v.setButtons()
 		v.showEmbedding()
 	})
-}
-
-// evaluateEmbedding embeds the three splits and scores them.
-func evaluateEmbedding(ctx context.Context, ws *workspace.Workspace, t *embed.Trainer, tr *progress.Tracker) (*embeddingResult, error) {
-	train, val, test, err := ws.Features(ctx)
-	if err != nil {
-		return nil, err
-	}
-	tr.Stage("embedding the splits", 3)
-	space, err := publishedSpace(t)
-	if err != nil {
-		return nil, err
-	}
-	for _, s := range []struct {
-		dst *blas32.General
-		src workspace.Features
-	}{{&space.Train, train}, {&space.Val, val}, {&space.Test, test}} {
-		e, err := t.Embed(ctx, s.src.X)
-		if err != nil {
-			return nil, err
-		}
-		if s.src.X.Rows == 0 {
-			e = blas32.General{Cols: t.Config().Dim, Stride: t.Config().Dim}
-		}
-		*s.dst = e
-		tr.Add(1)
-	}
-	eval, evalX := test, space.Test
-	if test.Split.Len() == 0 {
-		eval, evalX = val, space.Val
-	}
-	res := &embeddingResult{space: space, split: eval.Split.Name}
-	if t.Config().Arch.Autoencoder() {
-		tr.Stage("reconstruction error", 0)
-		if res.reconMSE, res.meanMSE, err = reconstructionError(ctx, t, eval.X, train.X); err != nil {
-			return nil, err
-		}
-	}
-	tr.Stage("kNN(5) in the embedding", 0)
-	if res.accuracy, err = knnAccuracy(ctx, space.Train, train.Split.Labels(), evalX, eval.Split.Labels()); err != nil {
-		return nil, err
-	}
-	tr.Stage("PCA(32) + kNN(5) for comparison", 0)
-	k := min(32, train.X.Cols)
-	m, err := pca.PCA{Components: k}.Fit(ctx, train.X)
-	if err != nil {
-		return nil, err
-	}
-	res.baseline, err = knnAccuracy(ctx, m.Transform(train.X, blas32.General{}), train.Split.Labels(), m.Transform(eval.X, blas32.General{}), eval.Split.Labels())
-	return res, err
-}
-
-func knnAccuracy(ctx context.Context, Xtr blas32.General, ytr []int, Xev blas32.General, yev []int) (float64, error) {
-	cl := &knn.Classifier{K: 5}
-	if err := cl.Fit(Xtr, ytr); err != nil {
-		return 0, err
-	}
-	pred, err := cl.Predict(ctx, Xev)
-	if err != nil {
-		return 0, err
-	}
-	return metrics.Accuracy(pred, yev), nil
 }
 
 // showEmbedding draws the embedding of every item: the scatter, density
@@ -326,12 +263,12 @@ func (v *embeddingView) showEmbedding() {
 	ws := v.env.Workspace
 	ds := ws.Data()
 	go func() {
-		proj, _, err := projectSpace(context.Background(), ws, res.space, blas32.General{Cols: res.space.Dim(), Stride: res.space.Dim()})
+		proj, _, err := projectSpace(context.Background(), v.env.Service, res.space, blas32.General{Cols: res.space.Dim(), Stride: res.space.Dim()})
 		if err != nil {
 			return
 		}
-		what := "Learned embedding"
-		if res.space.Name != "embedding" {
+		what := "Learned embedding " + res.space.Name
+		if res.space.Kind == runs.KindAutoencoder {
 			what = "Autoencoder code (" + res.space.Name + ")"
 		}
 		proj.Title = fmt.Sprintf("%s of %s (kNN(5) %.4f on %s)", what, ds.Name, res.accuracy, res.split)

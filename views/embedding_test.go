@@ -33,7 +33,7 @@ func TestEmbeddingPanelTrainsPausesResumesAndPublishes(t *testing.T) {
 	}
 	v.resumeTraining()
 	waitUntil(t, "training to end and the embedding to be published", 120*time.Second, func() bool {
-		return v.result != nil && env.Workspace.Space("embedding") != nil
+		return v.result != nil && env.Workspace.Space(v.training.Record().ID) != nil
 	})
 	if v.result.accuracy < 0.75 {
 		t.Errorf("embedding + kNN(5) accuracy %.4f on the validation split, want ≥ 0.75", v.result.accuracy)

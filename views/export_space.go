@@ -13,7 +13,7 @@ import (
 	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/widget"
 
-	"embedscope/app/workspace"
+	"embedscope/app/service"
 	"embedscope/ml/progress"
 )
 
@@ -28,9 +28,9 @@ func ShowExportSpaceDialog(env *Env) {
 		env.ShowError(fmt.Errorf("open a data set first"))
 		return
 	}
-	spaces := append([]string{workspace.PixelsSpace}, ws.SpaceNames()...)
-	space := widget.NewSelect(uniqueStrings(spaces), nil)
-	space.SetSelected(spaces[len(spaces)-1])
+	choices := env.Service.Spaces()
+	space := widget.NewSelect(service.SpaceLabels(choices), nil)
+	space.SetSelected(choices[len(choices)-1].Label)
 	format := widget.NewSelect([]string{"CSV", "TSV pair (projector)"}, nil)
 	home, _ := os.UserHomeDir()
 	path := widget.NewEntry()
@@ -86,58 +86,37 @@ func ShowExportSpaceDialog(env *Env) {
 			env.ShowError(fmt.Errorf("the file name must end in %s for this format", want))
 			return
 		}
-		exportSpace(env, space.Selected, tsv, p)
+		c, ok := service.ChoiceByLabel(choices, space.Selected)
+		if !ok {
+			env.ShowError(fmt.Errorf("choose a space to export"))
+			return
+		}
+		exportSpace(env, c, tsv, p)
 	}, env.Window)
 	d.Resize(fyne.NewSize(640, 320))
 	d.Show()
 }
 
 // exportSpace writes the space in a background job.
-func exportSpace(env *Env, name string, tsv bool, path string) {
-	ws := env.Workspace
-	var wrote string
-	env.Jobs.Start("Export "+name, func(ctx context.Context, t *progress.Tracker) error {
-		s := ws.Space(name)
-		if name == workspace.PixelsSpace {
-			var err error
-			if s, err = ws.PixelSpace(ctx); err != nil {
-				return err
-			}
-		}
-		if s == nil {
-			return fmt.Errorf("the %s space is not available any more: compute it again in its panel", name)
-		}
-		format := "csv"
-		if tsv {
-			format = "tsv"
-		}
-		f, err := ws.EncodeSpace(s, format)
-		if err != nil {
-			return err
-		}
-		if err := f.Write(path); err != nil {
-			return err
-		}
-		wrote = fmt.Sprintf("Wrote %d × %d coordinates of %s to %s", f.Rows, f.Dim, name, path)
-		if tsv {
-			wrote += " and their labels to " + filepath.Base(workspace.MetadataPath(path))
-		}
-		return nil
-	}, func(err error) {
-		if err == nil {
-			dialog.ShowInformation("Space exported", wrote+".", env.Window)
-		}
-	})
-}
-
-func uniqueStrings(in []string) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, s := range in {
-		if !seen[s] {
-			seen[s] = true
-			out = append(out, s)
-		}
+func exportSpace(env *Env, c service.SpaceChoice, tsv bool, path string) {
+	req := service.ExportRequest{Space: c.ID, Format: "csv", Path: path}
+	if tsv {
+		req.Format = "tsv"
 	}
-	return out
+	var res *service.ExportResult
+	env.Jobs.Start("Export "+c.Label, func(ctx context.Context, t *progress.Tracker) error {
+		t.Stage("writing "+path, 0)
+		var err error
+		res, err = env.Service.ExportSpace(ctx, req)
+		return err
+	}, func(err error) {
+		if err != nil {
+			return
+		}
+		wrote := fmt.Sprintf("Wrote %d × %d coordinates of %s to %s", res.Rows, res.Dim, res.Space, res.Path)
+		if res.Metadata != "" {
+			wrote += " and their labels to " + filepath.Base(res.Metadata)
+		}
+		dialog.ShowInformation("Space exported", wrote+".", env.Window)
+	})
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"embedscope/app/service"
 	"embedscope/app/workspace"
 )
 
@@ -19,9 +20,9 @@ func TestExportSpaceRoundTrip(t *testing.T) {
 	openEmbedded(t, env)
 	ws := env.Workspace
 	path := filepath.Join(t.TempDir(), "pixels.tsv")
-	exportSpace(env, workspace.PixelsSpace, true, path)
+	exportSpace(env, service.SpaceChoice{ID: workspace.PixelsSpace, Label: workspace.PixelsSpace}, true, path)
 	waitUntil(t, "the export", 30*time.Second, func() bool {
-		_, err := os.Stat(workspace.MetadataPath(path))
+		_, err := os.Stat(service.MetadataPath(path))
 		return err == nil && len(env.Jobs.Active()) == 0
 	})
 	back, err := workspace.Open(context.Background(), path, nil)
@@ -49,7 +50,7 @@ func TestExportSpaceRoundTrip(t *testing.T) {
 	}
 	// CSV, and a space that has gone.
 	csvPath := filepath.Join(t.TempDir(), "pixels.csv")
-	exportSpace(env, workspace.PixelsSpace, false, csvPath)
+	exportSpace(env, service.SpaceChoice{ID: workspace.PixelsSpace, Label: workspace.PixelsSpace}, false, csvPath)
 	waitUntil(t, "the CSV", 30*time.Second, func() bool { _, err := os.Stat(csvPath); return err == nil })
 	b, _ := os.ReadFile(csvPath)
 	if !strings.HasPrefix(string(b), "split,index,label,pixels_1,") {

@@ -6,7 +6,6 @@ import (
 	"image"
 	"strconv"
 	"strings"
-	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -14,9 +13,9 @@ import (
 	"gonum.org/v1/gonum/blas/blas32"
 	"gonum.org/v1/plot"
 
+	"embedscope/app/service"
 	"embedscope/app/workspace"
 	"embedscope/ml/dataset"
-	"embedscope/ml/glrm"
 	"embedscope/ml/progress"
 	"embedscope/views/figures"
 )
@@ -29,14 +28,8 @@ var lowRankPanel = Panel{
 }
 
 // lowRankFit is a fitted GLRM on the training split and the representation
-// of every split.
-type lowRankFit struct {
-	gen     int
-	model   *glrm.Model
-	space   *workspace.Space // A for train, Transform for the other splits
-	train   workspace.Features
-	seconds float64
-}
+// of every split (the service's result).
+type lowRankFit = service.GLRMResult
 
 type lowRankView struct {
 	env     *Env
@@ -127,20 +120,20 @@ func newLowRankView(env *Env) *lowRankView {
 }
 
 // config reads the model settings; k must be below the number of features.
-func (v *lowRankView) config(dim int) (glrm.GLRM, error) {
+func (v *lowRankView) config(dim int) (service.GLRMRequest, error) {
 	k, err := positiveInt(v.k, "The rank k", 1, dim-1)
 	if err != nil {
-		return glrm.GLRM{}, fmt.Errorf("%w: a rank of %d or more is no compression of %d features", err, dim, dim)
+		return service.GLRMRequest{}, fmt.Errorf("%w: a rank of %d or more is no compression of %d features", err, dim, dim)
 	}
 	ga, err1 := nonNegative(v.gammaA, "γ_A")
 	gy, err2 := nonNegative(v.gammaY, "γ_Y")
 	it, err3 := positiveInt(v.iters, "Iterations", 1, 10000)
 	for _, e := range []error{err1, err2, err3} {
 		if e != nil {
-			return glrm.GLRM{}, e
+			return service.GLRMRequest{}, e
 		}
 	}
-	return glrm.GLRM{K: k, GammaA: ga, GammaY: gy, NonNegA: v.nonNeg.Checked, NonNegY: v.nonNeg.Checked, MaxIter: it, Seed: 1}, nil
+	return service.GLRMRequest{K: k, GammaA: ga, GammaY: gy, NonNeg: v.nonNeg.Checked, MaxIter: it, Seed: 1}, nil
 }
 
 func nonNegative(e *widget.Entry, name string) (float64, error) {
@@ -170,7 +163,7 @@ func (v *lowRankView) startFit() {
 	v.summary.SetText(fmt.Sprintf("Fitting GLRM k=%d…", cfg.K))
 	v.env.Jobs.Start(fmt.Sprintf("GLRM k=%d", cfg.K), func(ctx context.Context, t *progress.Tracker) error {
 		var err error
-		fit, err = fitLowRank(ctx, ws, cfg, t)
+		fit, err = v.env.Service.FitGLRM(ctx, cfg, t)
 		return err
 	}, func(err error) {
 		v.fitButton.Enable()
@@ -181,7 +174,7 @@ func (v *lowRankView) startFit() {
 			v.summary.SetText("The fit stopped: " + err.Error())
 			return
 		}
-		if err := ws.SetSpace(fit.space, fit.gen); err != nil {
+		if fit.Generation != ws.Generation() {
 			return
 		}
 		v.fit = fit
@@ -189,40 +182,13 @@ func (v *lowRankView) startFit() {
 	})
 }
 
-// fitLowRank fits cfg on the training split and represents every split.
-func fitLowRank(ctx context.Context, ws *workspace.Workspace, cfg glrm.GLRM, t *progress.Tracker) (*lowRankFit, error) {
-	gen := ws.Generation()
-	train, val, test, err := ws.Features(ctx)
-	if err != nil {
-		return nil, err
-	}
-	cfg.Progress = t
-	start := time.Now()
-	m, err := cfg.Fit(ctx, train.X, nil)
-	if err != nil {
-		return nil, err
-	}
-	f := &lowRankFit{gen: gen, model: m, train: train, seconds: time.Since(start).Seconds()}
-	f.space = &workspace.Space{Name: fmt.Sprintf("GLRM-%d", m.K()), Train: m.A}
-	t.Stage("representing the other splits", 0)
-	if f.space.Val, err = m.Transform(ctx, val.X, nil); err != nil {
-		return nil, err
-	}
-	if f.space.Test, err = m.Transform(ctx, test.X, nil); err != nil {
-		return nil, err
-	}
-	gm := workspace.NewGLRMModel(m) // the decoder, kept by saved sessions
-	f.space.Model, f.space.Inverse = gm, gm.InverseFunc()
-	return f, nil
-}
-
 func (v *lowRankView) show() {
 	f := v.fit
 	ws := v.env.Workspace
 	ds := ws.Data()
-	m := f.model
+	m := f.Model
 	v.summary.SetText(fmt.Sprintf("GLRM k=%d on %d×%d: %d iterations in %.2f s (converged: %v), objective %.4g.",
-		m.K(), m.A.Rows, m.Y.Cols, m.Iterations, f.seconds, m.Converged, m.Objective[len(m.Objective)-1]))
+		m.K(), m.A.Rows, m.Y.Cols, m.Iterations, f.Seconds, m.Converged, m.Objective[len(m.Objective)-1]))
 	v.objective.SetPlot(figures.Objective(fmt.Sprintf("GLRM k=%d objective — %s", m.K(), ds.Name), m.Objective))
 	if ds.IsImage() {
 		var tiles []figures.Tile
@@ -262,8 +228,8 @@ func archetypeImage(ds *dataset.Dataset, y []float32) *image.Gray {
 // reconstructionFigure shows one training image of each class beside its
 // rank-k reconstruction A·Y ("Reconstructed Pullover (k=2)").
 func reconstructionFigure(ds *dataset.Dataset, f *lowRankFit) *plot.Plot {
-	m := f.model
-	sp := f.train.Split
+	m := f.Model
+	sp := f.Train.Split
 	var originals, recons []figures.Tile
 	seen := map[int]bool{}
 	for i := 0; i < sp.Len() && len(seen) < len(ds.Classes); i++ {
@@ -274,7 +240,7 @@ func reconstructionFigure(ds *dataset.Dataset, f *lowRankFit) *plot.Plot {
 		seen[c] = true
 		originals = append(originals, figures.Tile{Image: ds.Image(sp.Part, sp.Index[i]), Caption: ds.Classes[c]})
 		rec := m.InverseTransform(blas32.General{Rows: 1, Cols: m.K(), Stride: m.K(), Data: m.A.Data[i*m.A.Stride : i*m.A.Stride+m.K()]})
-		recons = append(recons, figures.Tile{Image: workspace.FeatureImage(ds, f.train.Scaler, rec.Data), Caption: ds.Classes[c]})
+		recons = append(recons, figures.Tile{Image: workspace.FeatureImage(ds, f.Train.Scaler, rec.Data), Caption: ds.Classes[c]})
 	}
 	return figures.ImageGrid(fmt.Sprintf("Originals and their GLRM reconstructions A·Y, k=%d — %s", m.K(), ds.Name), [][]figures.Tile{originals, recons},
 		[]string{"original", fmt.Sprintf("reconstructed (k=%d)", m.K())})
@@ -286,11 +252,11 @@ func (v *lowRankView) showRepresentation() {
 	f := v.fit
 	ws := v.env.Workspace
 	ds := ws.Data()
-	if f.model.K() < 2 {
+	if f.Model.K() < 2 {
 		return
 	}
 	items := workspace.NewItems(ws.Splits())
-	x, y := items.Column(f.space, 0), items.Column(f.space, 1)
+	x, y := items.Column(f.Space, 0), items.Column(f.Space, 1)
 	labels := items.Labels()
 	sx, sy, n := make([]float64, len(ds.Classes)), make([]float64, len(ds.Classes)), make([]int, len(ds.Classes))
 	for i, l := range labels {
@@ -305,7 +271,7 @@ func (v *lowRankView) showRepresentation() {
 		}
 	}
 	err := v.scatter.SetData(ScatterData{X: x, Y: y, Labels: labels, Classes: ds.Classes, Marks: marks, Items: allItems(len(x)),
-		Title:  fmt.Sprintf("GLRM representation A (k=%d), class centroids labelled", f.model.K()),
+		Title:  fmt.Sprintf("GLRM representation A (k=%d), class centroids labelled", f.Model.K()),
 		XLabel: "A column 1 (weight of archetype 1)", YLabel: "A column 2 (weight of archetype 2)"})
 	if err != nil {
 		return

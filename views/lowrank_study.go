@@ -5,12 +5,9 @@ import (
 	"fmt"
 	"math"
 
-	"gonum.org/v1/gonum/blas/blas32"
-
+	"embedscope/app/service"
 	"embedscope/app/workspace"
-	"embedscope/ml/glrm"
-	"embedscope/ml/knn"
-	"embedscope/ml/metrics"
+	"embedscope/ml/dataset"
 	"embedscope/ml/progress"
 	"embedscope/views/figures"
 )
@@ -38,23 +35,16 @@ func (v *lowRankView) startImputation() {
 		return
 	}
 	seq := v.seq
-	var res glrm.Imputation
-	var examples [][]figures.Tile
+	req := service.ImputationRequest{GLRMRequest: cfg, Fraction: frac}
+	if ds.IsImage() {
+		req.Examples = imputeExamples
+	}
+	var res *service.ImputationResult
 	v.imputeButton.Disable()
 	v.imputeInfo.SetText("Hiding pixels and filling them in…")
 	v.env.Jobs.Start(fmt.Sprintf("Imputation study (%.0f %% hidden)", 100*frac), func(ctx context.Context, t *progress.Tracker) error {
-		train, _, _, err := ws.Features(ctx)
-		if err != nil {
-			return err
-		}
-		cfg.Progress = t
-		res, err = glrm.ImputationStudy(ctx, train.X, frac, cfg.K, 1, cfg)
-		if err != nil {
-			return err
-		}
-		if ds.IsImage() {
-			examples, err = imputationExamples(ctx, ws, train, cfg, frac)
-		}
+		var err error
+		res, err = v.env.Service.Imputation(ctx, req, t)
 		return err
 	}, func(err error) {
 		v.imputeButton.Enable()
@@ -69,64 +59,23 @@ func (v *lowRankView) startImputation() {
 		if err == nil {
 			v.impute.SetPlot(p)
 		}
-		if examples != nil {
-			v.imputeImgs.SetPlot(figures.ImageGrid(fmt.Sprintf("Hidden pixels (grey) filled in by GLRM k=%d", res.K), examples, []string{"original", "holes", "filled"}))
+		if ex := res.Examples; ex != nil {
+			v.imputeImgs.SetPlot(figures.ImageGrid(fmt.Sprintf("Hidden pixels (grey) filled in by GLRM k=%d", res.K), imputationTiles(ds, ex), []string{"original", "holes", "filled"}))
 		}
 		v.tabs.SelectIndex(4)
 	})
 }
 
-// imputationExamples hides pixels of a few validation (or test) images,
-// represents them with a GLRM fitted on the complete training images
-// (Transform with the mask) and fills the holes with A·Y: originals,
-// images with holes (shown mid-grey) and filled-in images.
-func imputationExamples(ctx context.Context, ws *workspace.Workspace, train workspace.Features, cfg glrm.GLRM, frac float64) ([][]figures.Tile, error) {
-	ds := ws.Data()
-	_, val, test, err := ws.Features(ctx)
-	if err != nil {
-		return nil, err
-	}
-	ev := val
-	if ev.X.Rows == 0 {
-		ev = test
-	}
-	if ev.X.Rows == 0 {
-		ev = train
-	}
-	n := min(imputeExamples, ev.X.Rows)
-	X := blas32.General{Rows: n, Cols: ev.X.Cols, Stride: ev.X.Stride, Data: ev.X.Data[:n*ev.X.Stride]}
-	mask, err := glrm.RandomMask(n, X.Cols, frac, 7)
-	if err != nil {
-		return nil, err
-	}
-	cfg.Progress = nil
-	m, err := cfg.Fit(ctx, train.X, nil)
-	if err != nil {
-		return nil, err
-	}
-	A, err := m.Transform(ctx, X, mask)
-	if err != nil {
-		return nil, err
-	}
-	rec := m.InverseTransform(A)
+// imputationTiles draws the examples: originals, images with holes (shown
+// mid-grey) and filled-in images.
+func imputationTiles(ds *dataset.Dataset, ex *service.ImputationExamples) [][]figures.Tile {
 	rows := make([][]figures.Tile, 3)
-	holes := make([]float32, X.Cols)
-	filled := make([]float32, X.Cols)
-	for i := 0; i < n; i++ {
-		row := X.Data[i*X.Stride : i*X.Stride+X.Cols]
-		for j := range row {
-			holes[j], filled[j] = row[j], row[j]
-			if !mask.Observed(i, j) {
-				filled[j] = rec.Data[i*rec.Stride+j]
-				holes[j] = (128 - train.Scaler.Offset[j]) * train.Scaler.Factor[j] // mid-grey
-			}
-		}
-		c := ds.Classes[ev.Split.Label(i)]
-		rows[0] = append(rows[0], figures.Tile{Image: ds.Image(ev.Split.Part, ev.Split.Index[i]), Caption: c})
-		rows[1] = append(rows[1], figures.Tile{Image: workspace.FeatureImage(ds, train.Scaler, holes)})
-		rows[2] = append(rows[2], figures.Tile{Image: workspace.FeatureImage(ds, train.Scaler, filled)})
+	for i, it := range ex.Items {
+		rows[0] = append(rows[0], figures.Tile{Image: ds.Image(it.Split.Part, it.Row()), Caption: ds.Classes[it.Label()]})
+		rows[1] = append(rows[1], figures.Tile{Image: workspace.FeatureImage(ds, ex.Scaler, ex.Holes[i])})
+		rows[2] = append(rows[2], figures.Tile{Image: workspace.FeatureImage(ds, ex.Scaler, ex.Filled[i])})
 	}
-	return rows, nil
+	return rows
 }
 
 func (v *lowRankView) startCompression() {
@@ -152,48 +101,24 @@ func (v *lowRankView) startCompression() {
 		}
 	}
 	seq := v.seq
-	var pts []glrm.CompressionPoint
-	var full float64
-	var evalName string
+	req := service.CompressionRequest{GLRMRequest: cfg, Ranks: ks}
+	var res *service.CompressionResult
 	v.compressButton.Disable()
 	v.compressInfo.SetText("Fitting one model per rank…")
 	v.env.Jobs.Start("Compression study", func(ctx context.Context, t *progress.Tracker) error {
-		train, val, test, err := ws.Features(ctx)
-		if err != nil {
-			return err
-		}
-		ev := test
-		if ev.X.Rows == 0 {
-			ev = val
-		}
-		if ev.X.Rows == 0 {
-			return fmt.Errorf("there is nothing to evaluate on: set a validation share in the Data panel")
-		}
-		evalName = ev.Split.Name
-		cfg.Progress = t
-		if pts, err = glrm.CompressionStudy(ctx, train.X, train.Split.Labels(), ev.X, ev.Split.Labels(), ks, 5, cfg); err != nil {
-			return err
-		}
-		t.Stage("kNN(5) on all features, for reference", 0)
-		cl := &knn.Classifier{K: 5}
-		if err := cl.Fit(train.X, train.Split.Labels()); err != nil {
-			return err
-		}
-		pred, err := cl.Predict(ctx, ev.X)
-		if err != nil {
-			return err
-		}
-		full = metrics.Accuracy(pred, ev.Split.Labels())
-		return nil
+		var err error
+		res, err = v.env.Service.Compression(ctx, req, t)
+		return err
 	}, func(err error) {
 		v.compressButton.Enable()
 		if err != nil || seq != v.seq {
 			v.compressInfo.SetText("")
 			return
 		}
+		pts, full := res.Points, res.Full
 		var ranks []int
 		var acc, secs []float64
-		text := fmt.Sprintf("kNN(5) accuracy on the %s split by rank:", evalName)
+		text := fmt.Sprintf("kNN(5) accuracy on the %s split by rank:", res.EvalSplit)
 		for _, p := range pts {
 			ranks = append(ranks, p.K)
 			acc = append(acc, p.Accuracy)

@@ -18,10 +18,10 @@ func TestLowRankPanel(t *testing.T) {
 	waitUntil(t, "the GLRM fit", 60*time.Second, func() bool {
 		return v.fit != nil && v.archetypes.Plot() != nil && v.recon.Plot() != nil && v.scatter.data.Len() == 10000
 	})
-	if env.Workspace.Space("GLRM-2") == nil {
+	if env.Workspace.Space(v.fit.Space.ID) == nil || v.fit.Run.Name != "GLRM-2 non-negative" {
 		t.Error("the representation was not published as a feature space")
 	}
-	obj := v.fit.model.Objective
+	obj := v.fit.Model.Objective
 	for i := 1; i < len(obj); i++ {
 		if obj[i] > obj[i-1]*(1+1e-6) {
 			t.Errorf("objective rose at iteration %d: %v → %v", i+1, obj[i-1], obj[i])

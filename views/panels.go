@@ -11,14 +11,19 @@ import (
 	"fyne.io/fyne/v2/dialog"
 
 	"embedscope/app/jobs"
+	"embedscope/app/service"
 	"embedscope/app/workspace"
+	"embedscope/ml/embed"
 )
 
 // Env is what a panel may use.
 type Env struct {
 	Window    fyne.Window
 	Workspace *workspace.Workspace
-	Jobs      *jobs.Runner
+	// Service runs every computation (and records the runs); panels never
+	// call ml/ themselves.
+	Service *service.Service
+	Jobs    *jobs.Runner
 	// ShowPanel, when set (by the app), switches to the panel with the
 	// given ID.
 	ShowPanel func(id string) error
@@ -29,6 +34,26 @@ type Env struct {
 	// toggleTraining, set by the embedding panel, starts, pauses or
 	// resumes its training.
 	toggleTraining func()
+	// showRun, set by the embedding panel, shows a training run there;
+	// trainAgain fills its form with a run's settings.
+	showRun    func(id string) error
+	trainAgain func(cfg embed.Config)
+	// SetRunsDir, when set (by the app), keeps the runs in another folder.
+	SetRunsDir func(dir string) error
+	// OnPaused, when set (by the app's status bar), is told when a
+	// training is paused (name) or no longer paused ("").
+	OnPaused func(name string)
+}
+
+// setPaused tells the status bar that a training is paused (or not).
+func (e *Env) setPaused(paused bool, name string) {
+	if e.OnPaused == nil {
+		return
+	}
+	if !paused {
+		name = ""
+	}
+	e.OnPaused(name)
 }
 
 // ToggleTraining starts the embedding panel's training, pauses it while it
@@ -67,6 +92,7 @@ var Panels = []Panel{
 	lowRankPanel,
 	tsnePanel,
 	selectionPanel,
+	runsPanel,
 }
 
 // PanelByID returns the panel with the given ID.

@@ -10,13 +10,11 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
-	"gonum.org/v1/gonum/blas/blas32"
 
 	"embedscope/app/jobs"
+	"embedscope/app/service"
 	"embedscope/app/workspace"
 	"embedscope/ml/dataset"
-	"embedscope/ml/knn"
-	"embedscope/ml/pca"
 	"embedscope/ml/progress"
 	"embedscope/views/figures"
 )
@@ -40,10 +38,10 @@ const (
 
 // pcaFit is one fitted PCA with the neighbour searches of the scatter.
 type pcaFit struct {
-	*workspace.PCAProjection
-	labels   []int           // class of every item
-	nearOrig *knn.Classifier // neighbour search in the original space
-	nearProj *knn.Classifier // neighbour search in the projection
+	*service.PCAResult
+	labels   []int                // class of every item
+	nearOrig *service.TrainSearch // neighbour search in the original space
+	nearProj *service.TrainSearch // neighbour search in the projection
 }
 
 type pcaView struct {
@@ -235,7 +233,7 @@ func (v *pcaView) startFit() {
 		v.env.ShowError(err)
 		return
 	}
-	solver := map[string]pca.Solver{"auto": pca.Auto, "full": pca.Full, "randomized": pca.Randomized}[v.solver.Selected]
+	solver := v.solver.Selected
 	gen := ws.Generation()
 	var fit *pcaFit
 	v.fitSeq++
@@ -244,7 +242,7 @@ func (v *pcaView) startFit() {
 	v.summary.SetText(fmt.Sprintf("Fitting PCA(%d)…", k))
 	v.fitJob = v.env.Jobs.Start(fmt.Sprintf("PCA(%d)", k), func(ctx context.Context, t *progress.Tracker) error {
 		var err error
-		fit, err = fitPCA(ctx, ws, k, solver, t)
+		fit, err = fitPCA(ctx, v.env.Service, service.PCARequest{Components: k, Solver: solver}, t)
 		return err
 	}, func(err error) {
 		if seq != v.fitSeq {
@@ -266,27 +264,23 @@ func (v *pcaView) startFit() {
 		if ws.Generation() != gen {
 			return // the data changed while fitting
 		}
-		if err := ws.SetSpace(fit.Space, gen); err != nil {
-			return
-		}
 		v.fit = fit
 		v.showFit()
 	})
 }
 
-// fitPCA fits PCA with the workspace and prepares the neighbour searches
-// the scatter's clicks use.
-func fitPCA(ctx context.Context, ws *workspace.Workspace, k int, solver pca.Solver, t *progress.Tracker) (*pcaFit, error) {
-	p, err := ws.FitPCA(ctx, k, solver, t)
+// fitPCA fits PCA through the service (which publishes its space) and
+// prepares the neighbour searches the scatter's clicks use.
+func fitPCA(ctx context.Context, svc *service.Service, req service.PCARequest, t *progress.Tracker) (*pcaFit, error) {
+	p, err := svc.FitPCA(ctx, req, t)
 	if err != nil {
 		return nil, err
 	}
-	fit := &pcaFit{PCAProjection: p, labels: p.Items.Labels(), nearOrig: &knn.Classifier{K: 1}, nearProj: &knn.Classifier{K: 1}}
-	trainLabels := p.Items.Splits[0].Labels()
-	if err := fit.nearOrig.Fit(p.Pixels.Train, trainLabels); err != nil {
+	fit := &pcaFit{PCAResult: p, labels: p.Items.Labels()}
+	if fit.nearOrig, err = svc.NewTrainSearch(p.Pixels); err != nil {
 		return nil, err
 	}
-	if err := fit.nearProj.Fit(p.Space.Train, trainLabels); err != nil {
+	if fit.nearProj, err = svc.NewTrainSearch(p.Space); err != nil {
 		return nil, err
 	}
 	return fit, nil
@@ -426,23 +420,17 @@ func (v *pcaView) showNeighbours(i int) {
 	}()
 }
 
-// neighbourThumbs finds the k nearest training rows to q with cl (fitted
-// on the train split), skipping position self, as captioned thumbnails.
-func neighbourThumbs(ds *dataset.Dataset, train dataset.Split, cl *knn.Classifier, q []float32, self, k int) []Thumb {
-	want := min(k+1, train.Len())
-	Q := blas32.General{Rows: 1, Cols: len(q), Stride: len(q), Data: q}
-	nb, err := cl.KNeighbors(context.Background(), Q, want)
+// neighbourThumbs finds the k nearest training rows to q with search,
+// skipping position self, as captioned thumbnails.
+func neighbourThumbs(ds *dataset.Dataset, train dataset.Split, search *service.TrainSearch, q []float32, self, k int) []Thumb {
+	nb, err := search.Nearest(context.Background(), q, k, self)
 	if err != nil {
 		return nil
 	}
-	var out []Thumb
-	for j := 0; j < nb.K && len(out) < k; j++ {
-		pos := nb.Index[j]
-		if pos == self {
-			continue
-		}
-		row := train.Index[pos]
-		th := Thumb{Caption: fmt.Sprintf("%s · d=%.3g", ds.Classes[train.Label(pos)], nb.Dist[j]), Index: row}
+	out := make([]Thumb, 0, len(nb))
+	for _, b := range nb {
+		row := train.Index[b.Pos]
+		th := Thumb{Caption: fmt.Sprintf("%s · d=%.3g", ds.Classes[train.Label(b.Pos)], b.Dist), Index: row}
 		if ds.IsImage() {
 			th.Image = ds.Image(train.Part, row)
 		}

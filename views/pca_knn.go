@@ -5,24 +5,13 @@ import (
 	"fmt"
 	"strings"
 	"text/tabwriter"
-	"time"
 
+	"embedscope/app/service"
 	"embedscope/app/workspace"
 	"embedscope/ml/dataset"
-	"embedscope/ml/knn"
-	"embedscope/ml/metrics"
 	"embedscope/ml/progress"
 	"embedscope/views/figures"
 )
-
-// knnScore is the result of classifying one split.
-type knnScore struct {
-	split    string
-	n        int
-	accuracy float64
-	recall   []float64
-	pred     []int // predicted class of each item of the split
-}
 
 // startKNN classifies the validation and test splits with kNN on the
 // current PCA projection.
@@ -41,25 +30,15 @@ func (v *pcaView) startKNN() {
 		v.env.ShowError(fmt.Errorf("there is nothing to evaluate on: set a validation share in the Data panel"))
 		return
 	}
-	cl := &knn.Classifier{K: k}
-	if v.metric.Selected == "manhattan" {
-		cl.Metric = knn.Manhattan
-	}
-	if v.weights.Selected == "distance" {
-		cl.Weights = knn.Distance
-	}
+	req := service.ClassifyRequest{Space: f.Space.ID, K: k, Metric: v.metric.Selected, Weights: v.weights.Selected}
 	ws := v.env.Workspace
 	classes := ws.Data().Classes
-	var scores []knnScore
-	var secs float64
+	var res *service.ClassifyResult
 	v.knnButton.Disable()
 	v.knnSummary.SetText("Classifying…")
 	v.env.Jobs.Start(fmt.Sprintf("kNN(%d) on %s", k, f.Space.Name), func(ctx context.Context, t *progress.Tracker) error {
-		cl.Progress = t
-		start := time.Now()
 		var err error
-		scores, err = classifySplits(ctx, cl, f, len(classes))
-		secs = time.Since(start).Seconds()
+		res, err = v.env.Service.Classify(ctx, req, t)
 		return err
 	}, func(err error) {
 		v.knnButton.Enable()
@@ -70,69 +49,41 @@ func (v *pcaView) startKNN() {
 		if v.fit != f {
 			return // a new fit replaced the one classified
 		}
-		v.showKNN(cl, f.Space.Name, scores, secs, classes)
-		publishPredictions(ws, f.Items, fmt.Sprintf("kNN(%d) prediction, %s", k, f.Space.Name), scores, classes)
+		v.showKNN(res, classes)
+		ws.SetLabeling(res.Labeling(ws, fmt.Sprintf("kNN(%d) prediction, %s", k, f.Space.Name)), res.Generation)
 	})
 }
 
-// classifySplits fits cl on the projected train split and scores the
-// validation and test splits.
-func classifySplits(ctx context.Context, cl *knn.Classifier, f *pcaFit, classes int) ([]knnScore, error) {
-	train := f.Items.Splits[0]
-	if err := cl.Fit(f.Space.Train, train.Labels()); err != nil {
-		return nil, err
-	}
-	var out []knnScore
-	for _, sp := range f.Items.Splits[1:] {
-		pred, err := cl.Predict(ctx, f.Space.Split(sp.Name))
-		if err != nil {
-			return nil, err
-		}
-		conf, err := metrics.NewConfusion(pred, sp.Labels(), classes)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, knnScore{split: sp.Name, n: sp.Len(), accuracy: conf.Accuracy(), recall: conf.Recall(), pred: pred})
-	}
-	return out, nil
-}
-
-func (v *pcaView) showKNN(cl *knn.Classifier, space string, scores []knnScore, secs float64, classes []string) {
+func (v *pcaView) showKNN(res *service.ClassifyResult, classes []string) {
 	var parts []string
 	var series []figures.Series
-	for _, s := range scores {
-		parts = append(parts, fmt.Sprintf("%s accuracy %.4f (%d images)", s.split, s.accuracy, s.n))
-		series = append(series, figures.Series{Name: fmt.Sprintf("%s (%.4f)", s.split, s.accuracy), Values: s.recall})
+	for _, s := range res.Scores {
+		parts = append(parts, fmt.Sprintf("%s accuracy %.4f (%d images)", s.Split, s.Accuracy, s.N))
+		series = append(series, figures.Series{Name: fmt.Sprintf("%s (%.4f)", s.Split, s.Accuracy), Values: s.Confusion.Recall()})
 	}
+	r := res.Request
 	v.knnSummary.SetText(fmt.Sprintf("kNN(k=%d, %s, %s) on %s: %s; %.2f s.",
-		cl.K, cl.Metric, weightsName(cl.Weights), space, strings.Join(parts, ", "), secs))
-	v.knnTable.SetText(perClassTable(classes, scores))
-	title := fmt.Sprintf("kNN (k=%d) on %s: accuracy per class — %s", cl.K, space, v.env.Workspace.Data().Name)
+		r.K, res.Classifier.Metric, r.Weights, res.Space.Name, strings.Join(parts, ", "), res.Seconds))
+	v.knnTable.SetText(perClassTable(classes, res.Scores))
+	title := fmt.Sprintf("kNN (k=%d) on %s: accuracy per class — %s", r.K, res.Space.Name, v.env.Workspace.Data().Name)
 	if p, err := figures.PerClassAccuracy(title, classes, series); err == nil {
 		v.perClass.SetPlot(p)
 	}
 }
 
-func weightsName(w knn.Weights) string {
-	if w == knn.Distance {
-		return "distance"
-	}
-	return "uniform"
-}
-
 // perClassTable formats the per-class accuracies as aligned text.
-func perClassTable(classes []string, scores []knnScore) string {
+func perClassTable(classes []string, scores []service.SplitScore) string {
 	var b strings.Builder
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprint(tw, "class\t")
 	for _, s := range scores {
-		fmt.Fprintf(tw, "%s\t", s.split)
+		fmt.Fprintf(tw, "%s\t", s.Split)
 	}
 	fmt.Fprintln(tw)
 	for c, name := range classes {
 		fmt.Fprintf(tw, "%s\t", name)
 		for _, s := range scores {
-			if r := s.recall[c]; r == r {
+			if r := s.Confusion.Recall()[c]; r == r {
 				fmt.Fprintf(tw, "%.3f\t", r)
 			} else {
 				fmt.Fprint(tw, "—\t")
@@ -147,14 +98,14 @@ func perClassTable(classes []string, scores []knnScore) string {
 // publishPredictions stores the predictions of the scored splits as a
 // workspace labelling (items of other splits: none), so every linked
 // scatter can colour by them and by correct / wrong.
-func publishPredictions(ws *workspace.Workspace, items workspace.Items, name string, scores []knnScore, classes []string) {
+func publishPredictions(ws *workspace.Workspace, items workspace.Items, name string, scores []service.SplitScore, classes []string) {
 	labels := make([]int, items.Len())
 	for i := range labels {
 		labels[i] = -1
 	}
 	for _, s := range scores {
-		for p, c := range s.pred {
-			if i := items.PositionOf(workspace.Item{Split: splitNamed(items, s.split), Pos: p}); i >= 0 {
+		for p, c := range s.Pred {
+			if i := items.PositionOf(workspace.Item{Split: splitNamed(items, s.Split), Pos: p}); i >= 0 {
 				labels[i] = c
 			}
 		}

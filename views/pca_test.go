@@ -11,6 +11,8 @@ import (
 
 	"embedscope/app/jobs"
 	_ "embedscope/app/locale" // before fyne: see the package doc
+	"embedscope/app/runs"
+	"embedscope/app/service"
 	"embedscope/app/workspace"
 )
 
@@ -48,7 +50,27 @@ func newTestEnv(t *testing.T) *Env {
 	})
 	w := test.NewTempWindow(t, nil)
 	w.Resize(fyne.NewSize(1280, 800))
-	return &Env{Window: w, Workspace: workspace.New(), Jobs: runner}
+	ws := workspace.New()
+	store, err := runs.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := service.New(ws, store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &Env{Window: w, Workspace: ws, Service: svc, Jobs: runner}
+}
+
+// spaceNamed returns the stored space the user sees under name (nil when
+// there is none); called while no UI work runs.
+func spaceNamed(ws *workspace.Workspace, name string) *workspace.Space {
+	for _, s := range ws.Spaces() {
+		if s.Name == name {
+			return s
+		}
+	}
+	return nil
 }
 
 func openEmbedded(t *testing.T, env *Env) {
@@ -67,7 +89,7 @@ func TestPCAPanelFitsShowsAndClassifies(t *testing.T) {
 	v := newPCAView(env)
 	env.Window.SetContent(v.content)
 	openEmbedded(t, env) // the panel fits PCA on its own when data arrives
-	waitUntil(t, "the automatic PCA fit", 30*time.Second, func() bool { return env.Workspace.Space("PCA-32") != nil })
+	waitUntil(t, "the automatic PCA fit", 30*time.Second, func() bool { return spaceNamed(env.Workspace, "PCA-32") != nil })
 	waitUntil(t, "the panel to show the fit", 5*time.Second, func() bool {
 		return v.fit != nil && v.variance.Plot() != nil && v.density.Plot() != nil && v.hexbin.Plot() != nil
 	})

@@ -13,6 +13,7 @@ import (
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"
 
+	"embedscope/app/service"
 	"embedscope/app/workspace"
 	"embedscope/ml/dataset"
 	"embedscope/ml/progress"
@@ -32,11 +33,12 @@ const ErrorGallerySize = 24
 type prototypesView struct {
 	env     *Env
 	content fyne.CanvasObject
-	fit     *workspace.Prototypes
-	an      *workspace.Analysis
+	fit     *service.Prototypes
+	an      *service.Analysis
 	seq     int
 
-	evalSplit, space          *widget.Select
+	evalSplit                 *widget.Select
+	space                     *spacePicker
 	accuracy, splitInfo       *widget.Label
 	splitClass                *widget.Select
 	splitK                    *widget.Entry
@@ -58,12 +60,7 @@ type prototypesView struct {
 func newPrototypesView(env *Env) *prototypesView {
 	v := &prototypesView{env: env}
 	v.evalSplit = widget.NewSelect(nil, func(string) { v.analyse() })
-	v.space = widget.NewSelect([]string{workspace.PixelsSpace}, func(string) {
-		if v.fit != nil && v.fit.SpaceName() != v.space.Selected {
-			v.refit()
-		}
-	})
-	v.space.SetSelected(workspace.PixelsSpace)
+	v.space = newSpacePicker(env, "prototypes.space", nil, nil, func(string) { v.refit() })
 	v.accuracy = wrapLabel("")
 	v.seedSplit = widget.NewButton("Use the seed's 80/20 train/validation split", func() {
 		opts := env.Workspace.SplitOptions()
@@ -144,27 +141,10 @@ func newPrototypesView(env *Env) *prototypesView {
 		container.NewTabItem("k sweep", v.sweep),
 	)
 	env.Workspace.OnChange(func() { uiDo(v.refit) })
-	env.Workspace.OnSpacesChange(func() { uiDo(v.refreshSpaces) })
 	split := container.NewHSplit(container.NewVScroll(container.NewPadded(controls)), v.tabs)
 	split.Offset = 0.26
 	v.content = split
 	return v
-}
-
-// refreshSpaces offers the scaled pixels and every space another panel has
-// published (PCA, the learned embedding, a GLRM or autoencoder code).
-func (v *prototypesView) refreshSpaces() {
-	opts := []string{workspace.PixelsSpace}
-	for _, n := range v.env.Workspace.SpaceNames() {
-		if n != workspace.PixelsSpace {
-			opts = append(opts, n)
-		}
-	}
-	v.space.Options = opts
-	if indexOf(opts, v.space.Selected) < 0 {
-		v.space.Selected = workspace.PixelsSpace
-	}
-	v.space.Refresh()
 }
 
 // refit recomputes the class means (after a data change, or to undo a split).
@@ -201,15 +181,11 @@ func (v *prototypesView) refit() {
 	v.seedSplit.Hidden = !(ds.HasTest() && s.Val.Len() == 0)
 	v.seedSplit.Refresh()
 	v.splitInfo.SetText("")
-	v.refreshSpaces()
-	var space *workspace.Space
-	if v.space.Selected != workspace.PixelsSpace {
-		space = ws.Space(v.space.Selected)
-	}
-	var fit *workspace.Prototypes
+	spaceID := v.space.ID()
+	var fit *service.Prototypes
 	v.env.Jobs.Start("Class prototypes", func(ctx context.Context, t *progress.Tracker) error {
 		var err error
-		fit, err = ws.FitPrototypes(ctx, space, t)
+		fit, err = v.env.Service.FitPrototypes(ctx, spaceID, t)
 		return err
 	}, func(err error) {
 		if err != nil || seq != v.seq || ws.Generation() != gen {
@@ -232,7 +208,7 @@ func indexOf(list []string, s string) int {
 }
 
 // show displays a fitted set of prototypes and analyses the chosen split.
-func (v *prototypesView) show(fit *workspace.Prototypes) {
+func (v *prototypesView) show(fit *service.Prototypes) {
 	v.fit = fit
 	ds := v.env.Workspace.Data()
 	var parts []string
@@ -251,7 +227,7 @@ func (v *prototypesView) show(fit *workspace.Prototypes) {
 	v.analyse()
 }
 
-func maxPerClass(fit *workspace.Prototypes) int {
+func maxPerClass(fit *service.Prototypes) int {
 	best := 0
 	for c := 0; c < fit.Model.Classes; c++ {
 		best = max(best, fit.Model.Count(c))
@@ -260,7 +236,7 @@ func maxPerClass(fit *workspace.Prototypes) int {
 }
 
 // prototypeFigure shows the prototypes (see figures.Prototypes).
-func prototypeFigure(ds *dataset.Dataset, fit *workspace.Prototypes) *plot.Plot {
+func prototypeFigure(ds *dataset.Dataset, fit *service.Prototypes) *plot.Plot {
 	if !ds.IsImage() {
 		return nil
 	}
@@ -285,7 +261,7 @@ func (v *prototypesView) analyse() {
 		return
 	}
 	name := v.evalSplit.Selected
-	var an *workspace.Analysis
+	var an *service.Analysis
 	v.env.Jobs.Start("Nearest-prototype analysis", func(ctx context.Context, t *progress.Tracker) error {
 		var err error
 		an, err = fit.Analyse(ctx, name)
@@ -302,7 +278,7 @@ func (v *prototypesView) analyse() {
 			pred[i] = p.Class
 		}
 		publishPredictions(ws, workspace.NewItems(ws.Splits()), "nearest prototype, "+fit.SpaceName(),
-			[]knnScore{{split: an.Split.Split.Name, pred: pred}}, ws.Data().Classes)
+			[]service.SplitScore{{Split: an.Split.Split.Name, Pred: pred}}, ws.Data().Classes)
 	})
 }
 

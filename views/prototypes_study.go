@@ -6,9 +6,7 @@ import (
 	"strconv"
 	"strings"
 
-	"embedscope/app/workspace"
-	"embedscope/ml/knn"
-	"embedscope/ml/metrics"
+	"embedscope/app/service"
 	"embedscope/ml/progress"
 	"embedscope/views/figures"
 )
@@ -37,7 +35,7 @@ func (v *prototypesView) splitAClass() {
 		return
 	}
 	before := fit.Accuracy[v.evalSplit.Selected]
-	var out *workspace.Prototypes
+	var out *service.Prototypes
 	v.splitButton.Disable()
 	v.env.Jobs.Start(fmt.Sprintf("k-means: %s into %d", ds.Classes[c], k), func(ctx context.Context, t *progress.Tracker) error {
 		var err error
@@ -55,12 +53,6 @@ func (v *prototypesView) splitAClass() {
 	})
 }
 
-// trainKNN is a kNN classifier on the prototypes' training features.
-func (v *prototypesView) trainKNN(k int) (*knn.Classifier, error) {
-	cl := &knn.Classifier{K: k}
-	return cl, cl.Fit(v.fit.Train.X, v.fit.Train.Split.Labels())
-}
-
 // runKNN measures kNN accuracy on the evaluated split.
 func (v *prototypesView) runKNN() {
 	fit := v.fit
@@ -72,25 +64,17 @@ func (v *prototypesView) runKNN() {
 		v.env.ShowError(err)
 		return
 	}
-	eval := fit.Split(v.evalSplit.Selected)
+	split := v.evalSplit.Selected
 	var acc float64
 	v.knnButton.Disable()
-	v.env.Jobs.Start(fmt.Sprintf("kNN(%d) on %s", k, eval.Split.Name), func(ctx context.Context, t *progress.Tracker) error {
-		cl, err := v.trainKNN(k)
-		if err != nil {
-			return err
-		}
-		cl.Progress = t
-		pred, err := cl.Predict(ctx, eval.X)
-		if err != nil {
-			return err
-		}
-		acc = metrics.Accuracy(pred, eval.Split.Labels())
-		return nil
+	v.env.Jobs.Start(fmt.Sprintf("kNN(%d) on %s", k, split), func(ctx context.Context, t *progress.Tracker) error {
+		var err error
+		acc, err = v.env.Service.SplitAccuracy(ctx, fit.SpaceID(), split, k, t)
+		return err
 	}, func(err error) {
 		v.knnButton.Enable()
 		if err == nil && v.fit == fit {
-			v.knnInfo.SetText(fmt.Sprintf("kNN(k=%d) on the %s split: accuracy %.4f (nearest prototype: %.4f).", k, eval.Split.Name, acc, fit.Accuracy[eval.Split.Name]))
+			v.knnInfo.SetText(fmt.Sprintf("kNN(k=%d) on the %s split: accuracy %.4f (nearest prototype: %.4f).", k, split, acc, fit.Accuracy[split]))
 		}
 	})
 }
@@ -116,12 +100,17 @@ func (v *prototypesView) explain(i int) {
 	}
 	v.tabs.Select(v.whyTab)
 	v.whyInfo.SetText("Searching…")
+	svc := v.env.Service
 	go func() {
-		cl, err := v.trainKNN(k)
+		space, err := svc.Space(context.Background(), fit.SpaceID())
 		if err != nil {
 			return
 		}
-		thumbs := neighbourThumbs(ds, fit.Train.Split, cl, row, self, k)
+		search, err := svc.NewTrainSearch(space)
+		if err != nil {
+			return
+		}
+		thumbs := neighbourThumbs(ds, fit.Train.Split, search, row, self, k)
 		var votes []int
 		for _, th := range thumbs {
 			votes = append(votes, indexOf(ds.Classes, strings.SplitN(th.Caption, " · ", 2)[0]))
@@ -187,16 +176,12 @@ func (v *prototypesView) runSweep() {
 		v.env.ShowError(fmt.Errorf("k values: %w", err))
 		return
 	}
-	eval := fit.Split(v.evalSplit.Selected)
-	var acc []float64
+	req := service.ScalingRequest{Space: fit.SpaceID(), Eval: v.evalSplit.Selected, K: 1, Ks: ks}
+	var res *service.ScalingResult
 	v.sweepButton.Disable()
 	v.env.Jobs.Start("kNN: sweep of k", func(ctx context.Context, t *progress.Tracker) error {
-		cl, err := v.trainKNN(1)
-		if err != nil {
-			return err
-		}
-		cl.Progress = t
-		acc, err = cl.SweepK(ctx, eval.X, eval.Split.Labels(), ks)
+		var err error
+		res, err = v.env.Service.Scaling(ctx, req, t)
 		return err
 	}, func(err error) {
 		v.sweepButton.Enable()
@@ -204,7 +189,7 @@ func (v *prototypesView) runSweep() {
 			return
 		}
 		ds := v.env.Workspace.Data()
-		v.sweep.SetPlot(figures.KSweep(fmt.Sprintf("kNN accuracy against k — %s, %s split", ds.Name, eval.Split.Name), ks, acc))
+		v.sweep.SetPlot(figures.KSweep(fmt.Sprintf("kNN accuracy against k — %s, %s split", ds.Name, res.EvalSplit), res.SweepK, res.SweepAcc))
 		v.tabs.SelectIndex(5)
 	})
 }
@@ -226,22 +211,16 @@ func (v *prototypesView) runCurve() {
 		v.env.ShowError(err)
 		return
 	}
-	eval := fit.Split(v.evalSplit.Selected)
-	if eval.Split.Name == "train" {
+	if v.evalSplit.Selected == "train" {
 		v.env.ShowError(fmt.Errorf("the learning curve measures the error on held-out images: evaluate on the validation or test split"))
 		return
 	}
-	sizes := knn.Doubling(start, n)
-	var pts []knn.CurvePoint
-	var law knn.PowerLaw
+	req := service.ScalingRequest{Space: fit.SpaceID(), Eval: v.evalSplit.Selected, K: k, Start: start}
+	var res *service.ScalingResult
 	v.curveButton.Disable()
 	v.env.Jobs.Start("kNN learning curve", func(ctx context.Context, t *progress.Tracker) error {
 		var err error
-		pts, err = knn.LearningCurve(ctx, fit.Train.X, fit.Train.Split.Labels(), eval.X, eval.Split.Labels(), sizes, k, knn.Euclidean, 1, t)
-		if err != nil {
-			return err
-		}
-		law, err = knn.FitPowerLaw(pts)
+		res, err = v.env.Service.Scaling(ctx, req, t)
 		return err
 	}, func(err error) {
 		v.curveButton.Enable()
@@ -249,14 +228,15 @@ func (v *prototypesView) runCurve() {
 			return
 		}
 		ds := v.env.Workspace.Data()
+		pts, law := res.Points, res.Law
 		fp := make([]figures.CurvePoint, len(pts))
 		for i, p := range pts {
 			fp[i] = figures.CurvePoint{N: p.N, Error: p.Error}
 		}
-		full := ds.Train.N
-		v.curve.SetPlot(figures.LearningCurve(fmt.Sprintf("kNN (k=%d) error against training size — %s, %s split", k, ds.Name, eval.Split.Name), fp, law.Slope, law.Intercept, full))
+		full := res.FullSize
+		v.curve.SetPlot(figures.LearningCurve(fmt.Sprintf("kNN (k=%d) error against training size — %s, %s split", k, ds.Name, res.EvalSplit), fp, law.Slope, law.Intercept, full))
 		v.curveInfo.SetText(fmt.Sprintf("log₂ error falls %.3f per doubling of the training set; extrapolated error with all %d training images: %.4f (measured at %d: %.4f).",
-			-law.Slope, full, law.At(float64(full)), pts[len(pts)-1].N, pts[len(pts)-1].Error))
+			-law.Slope, full, res.Extrapolated, pts[len(pts)-1].N, pts[len(pts)-1].Error))
 		v.tabs.SelectIndex(4)
 	})
 }

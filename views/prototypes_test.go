@@ -2,11 +2,10 @@ package views
 
 import (
 	"context"
+	"embedscope/app/service"
 	"strings"
 	"testing"
 	"time"
-
-	"embedscope/ml/pca"
 )
 
 func TestPrototypesPanel(t *testing.T) {
@@ -83,11 +82,7 @@ func TestPrototypesInAnotherSpace(t *testing.T) {
 	env.Window.SetContent(v.content)
 	openEmbedded(t, env)
 	waitUntil(t, "the class means", 30*time.Second, func() bool { return v.fit != nil })
-	p, err := env.Workspace.FitPCA(context.Background(), 16, pca.Auto, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := env.Workspace.SetSpace(p.Space, p.Generation); err != nil {
+	if _, err := env.Service.FitPCA(context.Background(), service.PCARequest{Components: 16}, nil); err != nil {
 		t.Fatal(err)
 	}
 	waitUntil(t, "the PCA space to be offered", 5*time.Second, func() bool { return indexOf(v.space.Options, "PCA-16") >= 0 })

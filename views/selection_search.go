@@ -3,21 +3,19 @@ package views
 import (
 	"context"
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
-	"gonum.org/v1/gonum/blas/blas32"
 
+	"embedscope/app/runs"
+	"embedscope/app/service"
 	"embedscope/app/workspace"
 	"embedscope/ml/dataset"
-	"embedscope/ml/knn"
 	"embedscope/ml/progress"
 )
 
@@ -37,13 +35,12 @@ type nearestSearch struct {
 	controls fyne.CanvasObject
 
 	query, pcaK, count *widget.Entry
-	space              *widget.Select
+	space              *spacePicker
 	metric             *widget.RadioGroup
 	run, add           *widget.Button
 	info, note         *widget.Label
 	gallery            *Gallery
 
-	cache    searchCache
 	relayout func() // lays the controls out again after a text changed
 	seq      int
 	result   *nearestResult
@@ -51,21 +48,10 @@ type nearestSearch struct {
 
 // nearestResult is one finished search.
 type nearestResult struct {
+	*service.NearestResult
 	query     workspace.Ref
-	fromFocus bool // searched from the focused item, not a typed one
-	space     string
-	metric    knn.Metric
-	hits      []nearestHit
+	fromFocus bool   // searched from the focused item, not a typed one
 	note      string // how the distance is defined
-	searched  int    // items searched
-	took      time.Duration
-}
-
-// nearestHit is one item found, with its distance to the query.
-type nearestHit struct {
-	Ref  workspace.Ref
-	Item int // position in workspace.NewItems(Splits())
-	Dist float64
 }
 
 func newNearestSearch(env *Env) *nearestSearch {
@@ -73,7 +59,7 @@ func newNearestSearch(env *Env) *nearestSearch {
 	s.query = widget.NewEntry()
 	s.query.SetPlaceHolder("the clicked item, or e.g. test 17")
 	s.query.OnSubmitted = func(string) { s.start() }
-	s.space = widget.NewSelect(nil, nil)
+	s.space = newSpacePicker(env, "selection.space", []string{spaceOptionPCA}, nil, nil)
 	s.pcaK = entryWith("32")
 	s.count = entryWith("10")
 	s.metric = widget.NewRadioGroup([]string{metricEuclidean, metricCosine}, nil)
@@ -111,31 +97,9 @@ func newNearestSearch(env *Env) *nearestSearch {
 			s.add.Disable()
 			s.info.SetText("")
 			s.note.SetText("")
-			s.refreshSpaces()
 		})
 	})
-	ws.OnSpacesChange(func() {
-		s.cache.dropIndexes()
-		uiDo(s.refreshSpaces)
-	})
-	s.refreshSpaces()
 	return s
-}
-
-// refreshSpaces offers pixels, PCA with the chosen number of components,
-// and every space another panel has published.
-func (s *nearestSearch) refreshSpaces() {
-	opts := []string{workspace.PixelsSpace, "PCA"}
-	for _, n := range s.env.Workspace.SpaceNames() {
-		if !strings.HasPrefix(n, "PCA-") && n != workspace.PixelsSpace {
-			opts = append(opts, n)
-		}
-	}
-	s.space.Options = opts
-	if indexOf(opts, s.space.Selected) < 0 {
-		s.space.Selected = workspace.PixelsSpace
-	}
-	s.space.Refresh()
 }
 
 // focusChanged searches again from the new focus when the results shown
@@ -168,39 +132,37 @@ func (s *nearestSearch) start() {
 	if err == nil {
 		n, err = positiveInt(s.count, "N", 1, MaxNeighbours)
 	}
-	name := s.space.Selected
-	if err == nil && name == "PCA" {
+	spaceID := s.space.ID()
+	if err == nil && spaceID == spaceOptionPCA {
 		pcaK, err = positiveInt(s.pcaK, "The number of PCA components", 1, ds.Dim)
 	}
 	if err != nil {
 		s.fail(err.Error())
 		return
 	}
-	metric := knn.Euclidean
+	metric := "euclidean"
 	if s.metric.Selected == metricCosine {
-		metric = knn.Cosine
+		metric = "cosine"
 	}
 	s.seq++
 	seq := s.seq
 	gen := ws.Generation()
 	scaling := ws.Scaling()
+	svc := s.env.Service
 	s.info.Importance = widget.MediumImportance
 	s.info.SetText(fmt.Sprintf("Searching for the %d items nearest to %v…", n, ref))
 	var res *nearestResult
 	s.env.Jobs.Start(fmt.Sprintf("nearest items to %v", ref), func(ctx context.Context, t *progress.Tracker) error {
-		t.Stage("nearest items: "+name, 0)
-		space, err := s.cache.space(ctx, ws, gen, name, pcaK, t)
+		t.Stage("nearest items", 0)
+		id, err := resolveSpaceID(ctx, svc, spaceID, pcaK, t)
 		if err != nil {
 			return err
 		}
-		items := workspace.NewItems(ws.Splits())
-		begin := time.Now()
-		hits, err := nearestItems(ctx, &s.cache, gen, space, items, ref, n, metric)
+		r, err := svc.Nearest(ctx, service.NearestRequest{Space: id, Query: ref, N: n, Metric: metric})
 		if err != nil {
 			return err
 		}
-		res = &nearestResult{query: ref, fromFocus: fromFocus, space: space.Name, metric: metric, hits: hits,
-			note: distanceNote(ds, scaling, space, metric, items.Len()), searched: items.Len(), took: time.Since(begin)}
+		res = &nearestResult{NearestResult: r, query: ref, fromFocus: fromFocus, note: distanceNote(ds, scaling, r.Space, r.Metric, r.Searched)}
 		return nil
 	}, func(err error) {
 		if seq != s.seq {
@@ -274,71 +236,22 @@ func parseRef(ds *dataset.Dataset, text string) (workspace.Ref, error) {
 	return r, nil
 }
 
-// nearestItems returns the n items nearest to item ref in space, over
-// every split, by increasing distance, then position; ref itself is left
-// out.
-func nearestItems(ctx context.Context, cache *searchCache, gen int, space *workspace.Space, items workspace.Items, ref workspace.Ref, n int, m knn.Metric) ([]nearestHit, error) {
-	pos := items.Positions([]workspace.Ref{ref})
-	if len(pos) != 1 {
-		return nil, fmt.Errorf("%v is not an item of the data", ref)
-	}
-	target := items.At(pos[0])
-	q := items.Row(space, pos[0])
-	var hits []nearestHit
-	start := 0
-	for _, sp := range items.Splits {
-		X := space.Split(sp.Name)
-		if X.Rows != sp.Len() {
-			return nil, fmt.Errorf("the %s space has %d rows for the %s split of %d items: compute it again", space.Name, X.Rows, sp.Name, sp.Len())
-		}
-		exclude, avail := -1, X.Rows
-		if sp.Name == target.Split.Name {
-			exclude, avail = target.Pos, avail-1
-		}
-		if avail > 0 {
-			ix, err := cache.index(ctx, gen, X)
-			if err != nil {
-				return nil, fmt.Errorf("%s space: %w", space.Name, err)
-			}
-			nb, err := ix.Nearest(ctx, q, min(n, avail), m, exclude)
-			if err != nil {
-				return nil, fmt.Errorf("%s space: %w", space.Name, err)
-			}
-			for _, b := range nb {
-				hits = append(hits, nearestHit{Item: start + b.Row, Dist: b.Dist})
-			}
-		}
-		start += sp.Len()
-	}
-	sort.Slice(hits, func(a, b int) bool {
-		if hits[a].Dist != hits[b].Dist {
-			return hits[a].Dist < hits[b].Dist
-		}
-		return hits[a].Item < hits[b].Item
-	})
-	hits = hits[:min(n, len(hits))]
-	for k := range hits {
-		hits[k].Ref = items.Ref(hits[k].Item)
-	}
-	return hits, nil
-}
-
 // show lists the query and its nearest items with their distances.
 func (s *nearestSearch) show(res *nearestResult) {
 	ds := s.env.Workspace.Data()
 	query, _ := RefThumb(ds, res.query, -1)
 	thumbs := []Thumb{query}
 	thumbs[0].Caption = "query: " + query.Caption
-	for k, h := range res.hits {
+	for k, h := range res.Hits {
 		th, _ := RefThumb(ds, h.Ref, k)
 		th.Caption += fmt.Sprintf(" · d=%.4g", h.Dist)
 		thumbs = append(thumbs, th)
 	}
-	s.gallery.SetItems(fmt.Sprintf("The %d items nearest to %s — %s space, %s distance", len(res.hits), query.Caption, res.space, metricLabel(res.metric)), thumbs)
+	s.gallery.SetItems(fmt.Sprintf("The %d items nearest to %s — %s space, %s distance", len(res.Hits), query.Caption, res.Space.Name, metricLabel(res.Metric)), thumbs)
 	s.note.SetText(res.note)
 	s.info.Importance = widget.MediumImportance
-	s.info.SetText(fmt.Sprintf("Searched %s items in %s.", groupDigits(res.searched), res.took.Round(time.Millisecond)))
-	setEnabled(s.add, len(res.hits) > 0)
+	s.info.SetText(fmt.Sprintf("Searched %s items in %s.", groupDigits(res.Searched), res.Took.Round(time.Millisecond)))
+	setEnabled(s.add, len(res.Hits) > 0)
 	s.relayout()
 	s.result = res
 }
@@ -346,25 +259,25 @@ func (s *nearestSearch) show(res *nearestResult) {
 // addToSelection adds the items found (not the query) to the selection.
 func (s *nearestSearch) addToSelection() {
 	r := s.result
-	if r == nil || len(r.hits) == 0 {
+	if r == nil || len(r.Hits) == 0 {
 		return
 	}
-	refs := make([]workspace.Ref, len(r.hits))
-	for k, h := range r.hits {
+	refs := make([]workspace.Ref, len(r.Hits))
+	for k, h := range r.Hits {
 		refs[k] = h.Ref
 	}
 	s.env.Workspace.Select(refs, workspace.Add, fmt.Sprintf("Selection: items nearest to %v", r.query))
 }
 
-func metricLabel(m knn.Metric) string {
-	if m == knn.Cosine {
+func metricLabel(m service.Metric) string {
+	if m == service.Cosine {
 		return metricCosine
 	}
 	return metricEuclidean
 }
 
 // distanceNote says how the distance of a search is defined.
-func distanceNote(ds *dataset.Dataset, scaling dataset.Scaling, space *workspace.Space, m knn.Metric, searched int) string {
+func distanceNote(ds *dataset.Dataset, scaling dataset.Scaling, space *workspace.Space, m service.Metric, searched int) string {
 	kind := "pixel"
 	if !ds.IsImage() {
 		kind = "feature"
@@ -382,100 +295,19 @@ func distanceNote(ds *dataset.Dataset, scaling dataset.Scaling, space *workspace
 	}
 	var what string
 	switch {
-	case space.Name == workspace.PixelsSpace:
+	case space.ID == workspace.PixelsSpace:
 		what = fmt.Sprintf("%s (%d values per item)", scaled, space.Dim())
-	case strings.HasPrefix(space.Name, "PCA-"):
+	case space.Kind == runs.KindPCA:
 		what = fmt.Sprintf("the %s coordinates (the first %d principal components of %s)", space.Name, space.Dim(), scaled)
 	default:
 		what = fmt.Sprintf("the %s coordinates (%d values per item)", space.Name, space.Dim())
 	}
 	var note string
-	if m == knn.Cosine {
+	if m == service.Cosine {
 		note = "Cosine distance d = 1 − cos θ = 1 − a·b / (‖a‖‖b‖) between " + what +
 			": 0 for the same direction, 1 at right angles, 2 for opposite directions; lengths do not count, and an all-zero vector is at distance 1 from everything."
 	} else {
 		note = "Euclidean distance d = √Σ(aᵢ − bᵢ)² between " + what + "."
 	}
 	return note + fmt.Sprintf(" Exact search over all %s items of every split, the query left out; equal distances go to the lower index.", groupDigits(searched))
-}
-
-// searchCache keeps, for the current workspace generation, the search
-// index (row norms) of each matrix searched and the PCA spaces computed
-// for the search, so that a search after the first costs one pass over
-// the rows. Safe for concurrent use.
-type searchCache struct {
-	mu      sync.Mutex
-	gen     int
-	indexes map[matrixKey]*knn.Index
-	pca     map[int]*workspace.Space
-}
-
-// matrixKey names a matrix by its data, so that the same features reached
-// twice (PixelSpace returns a new Space each time) share an index.
-type matrixKey struct {
-	data               *float32
-	rows, cols, stride int
-}
-
-// sync drops what was cached for another generation; c.mu must be held.
-func (c *searchCache) sync(gen int) {
-	if c.gen != gen || c.indexes == nil {
-		c.gen = gen
-		c.indexes = map[matrixKey]*knn.Index{}
-		c.pca = map[int]*workspace.Space{}
-	}
-}
-
-// dropIndexes forgets the indexes (a space was replaced: let its old
-// matrix go).
-func (c *searchCache) dropIndexes() {
-	c.mu.Lock()
-	c.indexes = nil
-	c.mu.Unlock()
-}
-
-// index returns the search index of X, building it on first use.
-func (c *searchCache) index(ctx context.Context, gen int, X blas32.General) (*knn.Index, error) {
-	key := matrixKey{&X.Data[0], X.Rows, X.Cols, X.Stride}
-	c.mu.Lock()
-	c.sync(gen)
-	ix := c.indexes[key]
-	c.mu.Unlock()
-	if ix != nil {
-		return ix, nil
-	}
-	ix, err := knn.NewIndex(ctx, X)
-	if err != nil {
-		return nil, err
-	}
-	c.mu.Lock()
-	if c.gen == gen && c.indexes != nil {
-		c.indexes[key] = ix
-	}
-	c.mu.Unlock()
-	return ix, nil
-}
-
-// space returns the space named as the panel offers it (see
-// resolveSpace), keeping a PCA it had to fit.
-func (c *searchCache) space(ctx context.Context, ws *workspace.Workspace, gen int, name string, pcaK int, t *progress.Tracker) (*workspace.Space, error) {
-	if name == "PCA" {
-		c.mu.Lock()
-		c.sync(gen)
-		sp := c.pca[pcaK]
-		c.mu.Unlock()
-		if sp != nil {
-			return sp, nil
-		}
-	}
-	sp, err := resolveSpace(ctx, ws, name, pcaK, t)
-	if err != nil || name != "PCA" {
-		return sp, err
-	}
-	c.mu.Lock()
-	if c.gen == gen && c.pca != nil {
-		c.pca[pcaK] = sp
-	}
-	c.mu.Unlock()
-	return sp, nil
 }

@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/test"
 
+	"embedscope/app/service"
 	"embedscope/app/workspace"
 	"embedscope/ml/dataset"
 	"embedscope/ml/knn"
@@ -121,7 +122,7 @@ func TestSelectionPanel(t *testing.T) {
 
 // bruteItems ranks every item but ref by its exact float64 distance in
 // space, as the panel orders them (distance, then position).
-func bruteItems(space *workspace.Space, items workspace.Items, q workspace.Ref, n int, m knn.Metric) []nearestHit {
+func bruteItems(space *workspace.Space, items workspace.Items, q workspace.Ref, n int, m knn.Metric) []service.NearestHit {
 	qi := items.Positions([]workspace.Ref{q})[0]
 	qv := items.Row(space, qi)
 	norm := func(a []float32) float64 {
@@ -131,7 +132,7 @@ func bruteItems(space *workspace.Space, items workspace.Items, q workspace.Ref, 
 		}
 		return math.Sqrt(s)
 	}
-	var out []nearestHit
+	var out []service.NearestHit
 	for i := 0; i < items.Len(); i++ {
 		if i == qi {
 			continue
@@ -147,13 +148,13 @@ func bruteItems(space *workspace.Space, items workspace.Items, q workspace.Ref, 
 		if m == knn.Cosine {
 			d = 1 - dot/(norm(qv)*norm(r))
 		}
-		out = append(out, nearestHit{Ref: items.Ref(i), Item: i, Dist: d})
+		out = append(out, service.NearestHit{Ref: items.Ref(i), Item: i, Dist: d})
 	}
 	sort.SliceStable(out, func(a, b int) bool { return out[a].Dist < out[b].Dist })
 	return out[:n]
 }
 
-func sameHits(t *testing.T, name string, got, want []nearestHit) {
+func sameHits(t *testing.T, name string, got, want []service.NearestHit) {
 	t.Helper()
 	if len(got) != len(want) {
 		t.Fatalf("%s: %d items, want %d", name, len(got), len(want))
@@ -190,7 +191,7 @@ func TestSelectionNearestSearch(t *testing.T) {
 	s.count.SetText("10")
 	s.start()
 	waitUntil(t, "the pixel search", 10*time.Second, func() bool { return s.result != nil })
-	sameHits(t, "pixels, Euclidean", s.result.hits, bruteItems(pixels, items, ref(17), 10, knn.Euclidean))
+	sameHits(t, "pixels, Euclidean", s.result.Hits, bruteItems(pixels, items, ref(17), 10, knn.Euclidean))
 	thumbs := s.gallery.Items()
 	if len(thumbs) != 11 || !strings.HasPrefix(thumbs[0].Caption, "query: train #17") || !strings.Contains(thumbs[1].Caption, " · d=") {
 		t.Fatalf("%d thumbnails, first captions %q, %q", len(thumbs), thumbs[0].Caption, thumbs[1].Caption)
@@ -204,7 +205,7 @@ func TestSelectionNearestSearch(t *testing.T) {
 	s.result = nil
 	s.start()
 	waitUntil(t, "the cosine search", 10*time.Second, func() bool { return s.result != nil })
-	sameHits(t, "pixels, cosine", s.result.hits, bruteItems(pixels, items, ref(17), 10, knn.Cosine))
+	sameHits(t, "pixels, cosine", s.result.Hits, bruteItems(pixels, items, ref(17), 10, knn.Cosine))
 	if !strings.Contains(s.note.Text, "1 − cos θ") {
 		t.Errorf("note %q", s.note.Text)
 	}
@@ -226,18 +227,18 @@ func TestSelectionNearestSearch(t *testing.T) {
 
 	// A typed reference; PCA with 16 components.
 	s.query.SetText("train #42")
-	s.space.SetSelected("PCA")
+	s.space.SetSelected(spaceOptionPCA)
 	s.pcaK.SetText("16")
 	s.metric.SetSelected(metricEuclidean)
 	s.count.SetText("5")
 	s.result = nil
 	s.start()
 	waitUntil(t, "the PCA search", 30*time.Second, func() bool { return s.result != nil })
-	if s.result.query != ref(42) || s.result.space != "PCA-16" || len(s.result.hits) != 5 || !strings.Contains(s.note.Text, "PCA-16 coordinates") {
+	if s.result.query != ref(42) || s.result.Space.Name != "PCA-16" || len(s.result.Hits) != 5 || !strings.Contains(s.note.Text, "PCA-16 coordinates") {
 		t.Errorf("PCA search: %+v, note %q", s.result, s.note.Text)
 	}
-	pca16, _ := s.cache.space(context.Background(), ws, ws.Generation(), "PCA", 16, nil)
-	sameHits(t, "PCA-16", s.result.hits, bruteItems(pca16, items, ref(42), 5, knn.Euclidean))
+	pca16 := s.result.Space
+	sameHits(t, "PCA-16", s.result.Hits, bruteItems(pca16, items, ref(42), 5, knn.Euclidean))
 
 	// Bad references: clear messages, the results kept.
 	for text, want := range map[string]string{
@@ -309,7 +310,7 @@ func TestSelectionNearestOnTable(t *testing.T) {
 	s.start()
 	waitUntil(t, "the search", 10*time.Second, func() bool { return s.result != nil })
 	pixels, _ := ws.PixelSpace(context.Background())
-	sameHits(t, "table", s.result.hits, bruteItems(pixels, workspace.NewItems(ws.Splits()), ref(10), 4, knn.Euclidean))
+	sameHits(t, "table", s.result.Hits, bruteItems(pixels, workspace.NewItems(ws.Splits()), ref(10), 4, knn.Euclidean))
 	if !strings.Contains(s.note.Text, "standardised (z-scored) feature values (3 values per item)") {
 		t.Errorf("note %q", s.note.Text)
 	}
@@ -420,7 +421,7 @@ func TestClustersCellGallerySelects(t *testing.T) {
 	v := newClustersView(env)
 	env.Window.SetContent(v.content)
 	openEmbedded(t, env)
-	v.space.SetSelected("PCA")
+	v.space.SetSelected(spaceOptionPCA)
 	v.pcaK.SetText("8")
 	v.nInit.SetText("1")
 	v.startClustering()
@@ -473,13 +474,13 @@ func TestSelectionFullFashionMNIST(t *testing.T) {
 		s.result = nil
 		s.start()
 		waitUntil(t, "the search", 60*time.Second, func() bool { return s.result != nil })
-		t.Logf("%s: first search %v (with the norms)", m, s.result.took)
+		t.Logf("%s: first search %v (with the norms)", m, s.result.Took)
 		s.result = nil
 		s.start()
 		waitUntil(t, "the search", 60*time.Second, func() bool { return s.result != nil })
-		t.Logf("%s: second search %v", m, s.result.took)
-		if s.result.searched != 70000 || s.result.took > 2*time.Second {
-			t.Errorf("%s: searched %d items in %v", m, s.result.searched, s.result.took)
+		t.Logf("%s: second search %v", m, s.result.Took)
+		if s.result.Searched != 70000 || s.result.Took > 2*time.Second {
+			t.Errorf("%s: searched %d items in %v", m, s.result.Searched, s.result.Took)
 		}
 	}
 }

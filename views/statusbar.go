@@ -26,6 +26,34 @@ type StatusBar struct {
 	cancel  *widget.Button
 	box     *fyne.Container
 	shown   *jobs.Job
+	paused  string // name of a paused training ("" when none)
+}
+
+// SetPaused says that a training is paused (name), or that none is ("").
+// It is called on the UI goroutine.
+func (s *StatusBar) SetPaused(name string) {
+	s.paused = name
+	s.update()
+}
+
+// setText changes the label only when its text changes, so an idle bar
+// never asks for a repaint.
+func (s *StatusBar) setText(t string) {
+	if s.label.Text != t {
+		s.label.SetText(t)
+	}
+}
+
+func hide(o fyne.CanvasObject) {
+	if o.Visible() {
+		o.Hide()
+	}
+}
+
+func show(o fyne.CanvasObject) {
+	if !o.Visible() {
+		o.Show()
+	}
 }
 
 // NewStatusBar returns a status bar for r; it starts polling at once.
@@ -61,30 +89,40 @@ func (s *StatusBar) update() {
 	active := s.runner.Active()
 	if len(active) == 0 {
 		s.shown = nil
-		s.label.SetText("Ready")
-		s.bar.Hide()
-		s.spinner.Hide()
-		s.spinner.Stop()
-		s.cancel.Hide()
+		if s.paused != "" {
+			s.setText("Paused: " + s.paused + " — Resume in the Embedding training panel (Ctrl+T)")
+		} else {
+			s.setText("Ready")
+		}
+		hide(s.bar)
+		if s.spinner.Running() {
+			s.spinner.Stop()
+		}
+		hide(s.spinner)
+		hide(s.cancel)
 		return
 	}
 	j := active[len(active)-1]
 	s.shown = j
 	snap := j.Tracker.Snapshot()
-	s.label.SetText(StatusText(j.Name, snap, len(active)-1))
-	s.cancel.Show()
+	s.setText(StatusText(j.Name, snap, len(active)-1))
+	show(s.cancel)
 	if snap.Fraction < 0 {
-		s.bar.Hide()
+		hide(s.bar)
 		if !s.spinner.Running() {
 			s.spinner.Start()
 		}
-		s.spinner.Show()
+		show(s.spinner)
 		return
 	}
-	s.spinner.Hide()
-	s.spinner.Stop()
-	s.bar.Show()
-	s.bar.SetValue(snap.Fraction)
+	if s.spinner.Running() {
+		s.spinner.Stop()
+	}
+	hide(s.spinner)
+	show(s.bar)
+	if s.bar.Value != snap.Fraction {
+		s.bar.SetValue(snap.Fraction)
+	}
 }
 
 // StatusText is the line shown for a running job: its name, stage, detail,

@@ -1,9 +1,7 @@
 package views
 
 import (
-	"bytes"
 	"context"
-	"encoding/csv"
 	"fmt"
 	"image"
 	"slices"
@@ -20,9 +18,9 @@ import (
 	"gonum.org/v1/gonum/blas/blas32"
 
 	"embedscope/app/jobs"
+	"embedscope/app/service"
 	"embedscope/app/workspace"
 	"embedscope/ml/progress"
-	"embedscope/ml/tsne"
 	"embedscope/views/figures"
 )
 
@@ -47,7 +45,8 @@ type tsneView struct {
 	env     *Env
 	content fyne.CanvasObject
 
-	points, input, exaggeration    *widget.Select
+	points, exaggeration           *widget.Select
+	input                          *spacePicker
 	n, perplexity, iters, lr, seed *widget.Entry
 	start, pause, stop, export     *widget.Button
 	info, quality                  *widget.Label
@@ -70,11 +69,9 @@ func newTSNEView(env *Env) *tsneView {
 	v := &tsneView{env: env}
 	v.points = widget.NewSelect([]string{tsneFirst, tsneAll}, nil)
 	v.points.SetSelected(tsneFirst)
-	v.input = widget.NewSelect([]string{tsneInputPixels}, nil)
-	v.input.SetSelected(tsneInputPixels)
+	v.input = newSpacePicker(env, "tsne.input", nil, notAMap, nil)
 	v.exaggeration = widget.NewSelect([]string{exagStandard, exagClusters}, nil)
 	v.exaggeration.SetSelected(exagStandard)
-	env.Workspace.OnSpacesChange(func() { uiDo(v.refreshInputs) })
 	v.n, v.perplexity, v.iters, v.lr, v.seed = entryWith("10000"), entryWith("30"), entryWith("1000"), entryWith("auto"), entryWith("0")
 	v.start = widget.NewButtonWithIcon("Run t-SNE", theme.MediaPlayIcon(), v.run)
 	v.start.Importance = widget.HighImportance
@@ -174,67 +171,33 @@ func (v *tsneView) release() {
 	v.mu.Unlock()
 }
 
-// settings reads the controls for a map of n points.
-func (v *tsneView) settings(n int) (tsne.TSNE, error) {
-	var t tsne.TSNE
-	p, err := strconv.ParseFloat(strings.TrimSpace(v.perplexity.Text), 64)
-	if err != nil || !(p > 0) || p >= float64(n)/3 {
-		return t, fmt.Errorf("the perplexity must be above 0 and below n/3 = %.0f for %d points (got %q)", float64(n)/3, n, v.perplexity.Text)
+// request reads the controls into a request (on the UI goroutine).
+func (v *tsneView) request() (service.TSNERequest, error) {
+	req := service.TSNERequest{MapItems: service.MapItems{Input: v.input.ID(), All: v.points.Selected == tsneAll}, Trust: true}
+	var err error
+	if !req.All {
+		if req.N, err = positiveInt(v.n, "N", 4, 1<<30); err != nil {
+			return req, err
+		}
 	}
-	it, err := positiveInt(v.iters, "Iterations", 1, 100000)
-	if err != nil {
-		return t, err
+	if req.Perplexity, err = strconv.ParseFloat(strings.TrimSpace(v.perplexity.Text), 64); err != nil || !(req.Perplexity > 0) {
+		return req, fmt.Errorf("the perplexity must be a number above 0 (got %q)", v.perplexity.Text)
 	}
-	lr := 0.0
+	if req.Iterations, err = positiveInt(v.iters, "Iterations", 1, 100000); err != nil {
+		return req, err
+	}
 	if s := strings.TrimSpace(v.lr.Text); s != "" && s != "auto" {
-		if lr, err = strconv.ParseFloat(s, 64); err != nil || !(lr > 0) {
-			return t, fmt.Errorf("the learning rate must be auto or a number above 0 (got %q)", v.lr.Text)
+		if req.LearningRate, err = strconv.ParseFloat(s, 64); err != nil || !(req.LearningRate > 0) {
+			return req, fmt.Errorf("the learning rate must be auto or a number above 0 (got %q)", v.lr.Text)
 		}
 	}
-	seed, err := strconv.ParseUint(strings.TrimSpace(v.seed.Text), 10, 64)
-	if err != nil {
-		return t, fmt.Errorf("the seed must be a whole number ≥ 0 (got %q)", v.seed.Text)
+	if req.Seed, err = strconv.ParseUint(strings.TrimSpace(v.seed.Text), 10, 64); err != nil {
+		return req, fmt.Errorf("the seed must be a whole number ≥ 0 (got %q)", v.seed.Text)
 	}
-	t = tsne.TSNE{Perplexity: p, Iterations: it, LearningRate: lr, Seed: seed, CallbackEvery: 10}
 	if v.exaggeration.Selected == exagClusters {
-		t.EarlyExaggeration, t.ExaggerationIters = 4, it
+		req.Exaggeration = 4
 	}
-	return t, nil
-}
-
-// chooseItems lists the items of the map and gathers their scaled features.
-func (v *tsneView) chooseItems(ctx context.Context) ([]workspace.Item, blas32.General, error) {
-	ws := v.env.Workspace
-	all := workspace.NewItems(ws.Splits())
-	px, err := v.inputSpace(ctx)
-	if err != nil {
-		return nil, blas32.General{}, err
-	}
-	var items []workspace.Item
-	if v.points.Selected == tsneAll {
-		for i := 0; i < all.Len(); i++ {
-			items = append(items, all.At(i))
-		}
-	} else {
-		n, err := positiveInt(v.n, "N", 4, 1<<30)
-		if err != nil {
-			return nil, blas32.General{}, err
-		}
-		ev := ws.Splits().Eval()
-		if ev.Len() == 0 {
-			ev = ws.Splits().Train
-		}
-		for p := 0; p < min(n, ev.Len()); p++ {
-			items = append(items, workspace.Item{Split: ev, Pos: p})
-		}
-	}
-	d := px.Dim()
-	X := blas32.General{Rows: len(items), Cols: d, Stride: d, Data: make([]float32, len(items)*d)}
-	for i, it := range items {
-		m := px.Split(it.Split.Name)
-		copy(X.Data[i*d:(i+1)*d], m.Data[it.Pos*m.Stride:it.Pos*m.Stride+d])
-	}
-	return items, X, nil
+	return req, nil
 }
 
 func (v *tsneView) run() {
@@ -244,55 +207,40 @@ func (v *tsneView) run() {
 		v.env.ShowError(fmt.Errorf("open a data set first"))
 		return
 	}
-	count := workspace.NewItems(ws.Splits()).Len()
-	if v.points.Selected != tsneAll {
-		n, err := positiveInt(v.n, "N", 4, 1<<30)
-		if err != nil {
-			v.env.ShowError(err)
-			return
-		}
-		ev := ws.Splits().Eval()
-		if ev.Len() == 0 {
-			ev = ws.Splits().Train
-		}
-		count = min(n, ev.Len())
-	}
-	cfg, err := v.settings(count)
+	req, err := v.request()
 	if err != nil {
 		v.env.ShowError(err)
 		return
 	}
+	items, note, err := v.env.Service.ItemsFor(req.MapItems)
+	if err != nil {
+		v.env.ShowError(err)
+		return
+	}
+	if req.Perplexity >= float64(len(items))/3 {
+		v.env.ShowError(fmt.Errorf("the perplexity must be below n/3 = %.0f for %d points (got %v)", float64(len(items))/3, len(items), req.Perplexity))
+		return
+	}
 	gen := ws.Generation()
-	input := v.input.Selected
-	var items []workspace.Item
-	var labels []int
-	var model *tsne.Model
-	var knn5, trust float64
-	var trustN int
+	labels := make([]int, len(items))
+	for i, it := range items {
+		labels[i] = it.Label()
+	}
+	v.items, v.labels, v.gen = items, labels, gen
+	var res *service.MapResult
 	v.paused = false
 	v.final = blas32.General{}
 	v.info.SetText("Reducing to 50 dimensions with PCA and finding neighbours…")
+	if note != "" {
+		v.info.SetText("Note: " + note + ". Reducing to 50 dimensions with PCA and finding neighbours…")
+	}
 	v.quality.SetText("")
 	redraw := make(chan struct{}, 1)
 	done := make(chan struct{})
+	svc := v.env.Service
 	v.job = v.env.Jobs.Start("t-SNE", func(ctx context.Context, t *progress.Tracker) error {
-		var X blas32.General
 		var err error
-		if items, X, err = v.chooseItems(ctx); err != nil {
-			return err
-		}
-		labels = make([]int, len(items))
-		for i, it := range items {
-			labels[i] = it.Label()
-		}
-		uiDoAndWait(func() { v.items, v.labels, v.gen = items, labels, gen })
-		t.Stage("PCA to 50 dimensions", 0)
-		X50, err := tsne.PCA50(ctx, X)
-		if err != nil {
-			return err
-		}
-		cfg.Progress = t
-		cfg.OnIteration = func(iter int, Y []float32, kl float64) {
+		res, err = svc.MapTSNE(ctx, req, t, func(iter int, Y []float32, kl float64) {
 			v.mu.Lock()
 			v.latest = Y
 			wait := v.resume
@@ -308,20 +256,7 @@ func (v *tsneView) run() {
 				case <-ctx.Done():
 				}
 			}
-		}
-		if model, err = cfg.Fit(ctx, X50); err != nil {
-			return err
-		}
-		t.Stage("5-NN accuracy inside the map", 0)
-		if knn5, err = tsne.LeaveOneOut5NN(ctx, model.Embedding, labels); err != nil {
-			return err
-		}
-		t.Stage("trustworthiness against the input", 0)
-		trustN = min(len(items), maxTrustworthiness)
-		sub := func(m blas32.General) blas32.General {
-			return blas32.General{Rows: trustN, Cols: m.Cols, Stride: m.Stride, Data: m.Data[:trustN*m.Stride]}
-		}
-		trust, err = tsne.Trustworthiness(ctx, sub(X50), sub(model.Embedding), 5)
+		})
 		return err
 	}, func(err error) {
 		close(done)
@@ -337,15 +272,21 @@ func (v *tsneView) run() {
 		if ws.Generation() != gen {
 			return
 		}
-		v.final = model.Embedding
-		v.publish(items, model.Embedding, input, gen)
-		v.show(model.Embedding.Data, fmt.Sprintf("t-SNE of %s — %d points, perplexity %.0f, KL %.3f", ds.Name, len(items), v.perplexityValue(), model.KL))
-		v.info.SetText(fmt.Sprintf("%d iterations, learning rate %.0f, %d neighbours per point; %s.", model.Iterations, model.LearningRate, model.Neighbors, v.elapsed()))
-		trustNote := ""
-		if trustN < len(items) {
-			trustNote = fmt.Sprintf(" (on the first %d points)", trustN)
+		v.final = res.Embedding
+		v.show(res.Embedding.Data, fmt.Sprintf("t-SNE of %s — %d points, perplexity %.0f, KL %.3f", ds.Name, len(items), req.Perplexity, res.KL))
+		text := fmt.Sprintf("%d iterations, learning rate %.0f, %d neighbours per point; %s.", res.Iterations, res.LearningRate, res.Neighbors, v.elapsed())
+		if res.Note != "" {
+			text = "Note: " + res.Note + ". " + text
 		}
-		v.quality.SetText(fmt.Sprintf("Leave-one-out 5-NN accuracy in the map: %.4f · trustworthiness(5) against %s: %.4f%s.", knn5, inputName(input), trust, trustNote))
+		if res.Space != nil {
+			text += fmt.Sprintf(" Kept as the run %q: the Clusters panel can use it.", res.Run.Name)
+		}
+		v.info.SetText(text)
+		trustNote := ""
+		if res.TrustN < len(items) {
+			trustNote = fmt.Sprintf(" (on the first %d points)", res.TrustN)
+		}
+		v.quality.SetText(fmt.Sprintf("Leave-one-out 5-NN accuracy in the map: %.4f · trustworthiness(5) against %s: %.4f%s.", res.KNN5, res.InputName, res.Trustworthiness, trustNote))
 		v.setButtons()
 	})
 	v.started = time.Now()
@@ -415,27 +356,24 @@ func (v *tsneView) show(Y []float32, title string) {
 	}
 }
 
-// exportCSV writes the final map: split, original index, class, x, y.
+// exportCSV writes the final map with the one CSV writer of coordinates
+// (split, index, label, tsne_1, tsne_2).
 func (v *tsneView) exportCSV() {
 	if v.final.Rows == 0 {
 		return
 	}
-	ds := v.env.Workspace.Data()
-	var b bytes.Buffer
-	w := csv.NewWriter(&b)
-	w.Write([]string{"split", "index", "class", "x", "y"})
-	for i, it := range v.items {
-		w.Write([]string{it.Split.Name, strconv.Itoa(it.Row()), ds.Classes[it.Label()],
-			strconv.FormatFloat(float64(v.final.Data[2*i]), 'g', 7, 32), strconv.FormatFloat(float64(v.final.Data[2*i+1]), 'g', 7, 32)})
+	f, err := service.EncodeItems(v.env.Workspace.Data(), v.items, v.final, "tsne", "csv")
+	if err != nil {
+		v.env.ShowError(err)
+		return
 	}
-	w.Flush()
 	d := dialog.NewFileSave(func(wc fyne.URIWriteCloser, err error) {
 		if err != nil || wc == nil {
 			return
 		}
 		path := wc.URI().Path()
 		wc.Close()
-		if err := figures.WriteFileAtomic(path, b.Bytes()); err != nil {
+		if err := figures.WriteFileAtomic(path, f.Vectors); err != nil {
 			v.env.ShowError(err)
 		}
 	}, v.env.Window)

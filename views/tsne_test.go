@@ -4,10 +4,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"gonum.org/v1/gonum/blas/blas32"
-
-	"embedscope/app/workspace"
 )
 
 func TestTSNEPanel(t *testing.T) {
@@ -48,42 +44,5 @@ func TestTSNEPanel(t *testing.T) {
 	v.run()
 	if v.job != nil || v.final.Rows != 0 {
 		t.Error("a map was made with a perplexity of 300 for 800 points")
-	}
-}
-
-// TestTSNEPublishesMapsOfAllItems checks that a map of every item becomes
-// a 2-D space (each split's rows in order) that k-means can use, and that
-// a map of a subset does not.
-func TestTSNEPublishesMapsOfAllItems(t *testing.T) {
-	env := newTestEnv(t)
-	v := newTSNEView(env)
-	openEmbedded(t, env)
-	ws := env.Workspace
-	all := workspace.NewItems(ws.Splits())
-	items := make([]workspace.Item, all.Len())
-	Y := blas32.General{Rows: all.Len(), Cols: 2, Stride: 2, Data: make([]float32, 2*all.Len())}
-	for i := range items {
-		items[i] = all.At(i)
-		Y.Data[2*i], Y.Data[2*i+1] = float32(i), float32(items[i].Label())
-	}
-	v.publish(items[:100], Y, tsneInputPixels, ws.Generation())
-	if len(ws.SpaceNames()) != 0 {
-		t.Fatalf("a map of 100 items was published: %v", ws.SpaceNames())
-	}
-	v.publish(items, Y, tsneInputPixels, ws.Generation())
-	s := ws.Space("t-SNE of pixels")
-	if s == nil {
-		t.Fatalf("spaces %v", ws.SpaceNames())
-	}
-	if s.Dim() != 2 || s.Train.Rows != ws.Splits().Train.Len() || s.Val.Rows != ws.Splits().Val.Len() {
-		t.Fatalf("space %d-D, %d train and %d validation rows", s.Dim(), s.Train.Rows, s.Val.Rows)
-	}
-	// Validation row 3 is item train+3, whose x is its position.
-	if got, want := s.Val.Data[2*3], float32(s.Train.Rows+3); got != want {
-		t.Errorf("validation row 3 has x %v, want %v", got, want)
-	}
-	v.refreshInputs()
-	if indexOf(v.input.Options, "t-SNE of pixels") >= 0 {
-		t.Error("a t-SNE map is offered as t-SNE input")
 	}
 }

@@ -30,7 +30,7 @@ func TestSandalsAcrossPanelsAndSessions(t *testing.T) {
 	ev.epochs.SetText("1")
 	ev.startTraining()
 	waitUntil(t, "the embedding and its scatter", 120*time.Second, func() bool {
-		return ev.result != nil && ws.Space("embedding") != nil && ev.live.embScatter.data.Len() == 10000
+		return ev.result != nil && spaceNamed(ws, "MLP · softmax · 32-d · 1 ep") != nil && ev.live.embScatter.data.Len() == 10000
 	})
 
 	// Sandals predicted as anything else, selected from the prototypes
@@ -74,7 +74,7 @@ func TestSandalsAcrossPanelsAndSessions(t *testing.T) {
 
 	// Save, then restore into a new workspace with new panels.
 	path := filepath.Join(t.TempDir(), "sandals.embedscope")
-	if err := ws.SaveSession(path, workspace.SessionExtra{Panel: "embedding"}); err != nil {
+	if err := ws.SaveSession(path, workspace.SessionExtra{Panel: "embedding", Runs: env.Service.SessionRuns()}); err != nil {
 		t.Fatal(err)
 	}
 	s, err := workspace.LoadSession(path)
@@ -88,6 +88,9 @@ func TestSandalsAcrossPanelsAndSessions(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := env2.Workspace.Restore(s, ds); err != nil {
+		t.Fatal(err)
+	}
+	if err := env2.Service.AdoptSession(s.Runs); err != nil { // as the app does
 		t.Fatal(err)
 	}
 	ws = env2.Workspace
@@ -106,7 +109,7 @@ func TestSandalsAcrossPanelsAndSessions(t *testing.T) {
 	if ws.Labeling("nearest prototype, pixels") == nil {
 		t.Errorf("labellings after restore: %v", ws.Labelings())
 	}
-	a, b := env.Workspace.Space("embedding"), ws.Space("embedding")
+	a, b := spaceNamed(env.Workspace, "MLP · softmax · 32-d · 1 ep"), spaceNamed(ws, "MLP · softmax · 32-d · 1 ep")
 	if !slices.Equal(a.Test.Data, b.Test.Data) || !slices.Equal(a.Val.Data, b.Val.Data) {
 		t.Error("the restored embedding differs")
 	}

@@ -10,6 +10,7 @@ import (
 
 	"gonum.org/v1/gonum/blas/blas32"
 
+	"embedscope/app/service"
 	"embedscope/app/workspace"
 	"embedscope/ml/embed"
 	"embedscope/ml/nn"
@@ -141,4 +142,14 @@ func benchEmbedEpoch(c *Context, ws *workspace.Workspace, arch embed.Arch, loss 
 		images *= 2
 	}
 	return float64(images) / s.ItemsPerSecond, math.NaN(), nil
+}
+
+// embedData is the training data of ws as the service trains on it (the
+// training split; evaluated on validation, else test).
+func embedData(c *Context, ws *workspace.Workspace) (embed.Data, string, error) {
+	svc, err := service.New(ws, nil)
+	if err != nil {
+		return embed.Data{}, "", err
+	}
+	return svc.TrainingData(c.Ctx)
 }

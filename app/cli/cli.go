@@ -18,6 +18,8 @@ import (
 	"sync"
 	"time"
 
+	"embedscope/app/runs"
+	"embedscope/app/service"
 	"embedscope/app/workspace"
 	"embedscope/ml/dataset"
 	"embedscope/ml/progress"
@@ -99,6 +101,7 @@ var errUsage = errors.New("usage error")
 
 // dataFlags are the flags every data-using command shares.
 type dataFlags struct {
+	store   string
 	source  string
 	scaling string
 	val     float64
@@ -122,6 +125,7 @@ func (d *dataFlags) add(fs *flag.FlagSet) {
 	fs.Float64Var(&d.val, "val", -1, "validation fraction of the training part (default 0.2 without a test part, else 0)")
 	fs.Uint64Var(&d.seed, "seed", dataset.DefaultSeed, "seed of the validation split")
 	fs.BoolVar(&d.json, "json", false, "print one JSON object per result")
+	fs.StringVar(&d.store, "store", "", "folder of the runs, shared with the app (default $EMBEDSCOPE_RUNS, else "+runs.DefaultDir()+"); none: keep no runs")
 }
 
 func parse(c *Context, fs *flag.FlagSet, args []string) error {
@@ -175,6 +179,36 @@ func (d *dataFlags) open(c *Context) (*workspace.Workspace, error) {
 		ws.SetScaling(s)
 	}
 	return ws, nil
+}
+
+// service opens the data of d and the run store, and returns the service
+// that computes on them.
+func (d *dataFlags) service(c *Context) (*service.Service, error) {
+	ws, err := d.open(c)
+	if err != nil {
+		return nil, err
+	}
+	store, err := openStore(d.store)
+	if err != nil {
+		return nil, err
+	}
+	svc, err := service.New(ws, store)
+	if err != nil {
+		fmt.Fprintf(c.Stderr, "embedscope: the runs in %s cannot all be read: %v\n", store.Dir, err)
+	}
+	return svc, nil
+}
+
+// openStore opens the run store named by --store ("" is the default
+// folder, "none" no store).
+func openStore(dir string) (*runs.Store, error) {
+	switch dir {
+	case "none":
+		return nil, nil
+	case "":
+		dir = runs.DefaultDir()
+	}
+	return runs.Open(dir)
 }
 
 // reportProgress shows t's state on stderr until the returned stop

@@ -3,30 +3,31 @@ package cli
 import (
 	"fmt"
 	"io"
+	"strings"
 
-	"gonum.org/v1/gonum/blas/blas32"
-
-	"embedscope/app/workspace"
-	"embedscope/ml/embed"
-	"embedscope/ml/glrm"
-	"embedscope/ml/pca"
+	"embedscope/app/service"
 	"embedscope/ml/progress"
-	"embedscope/ml/tsne"
 )
 
 func init() {
-	register(command{Name: "export-embedding", Summary: "write a feature space (pixels, PCA, embedding, GLRM, t-SNE) as CSV or a projector TSV pair", Run: runExportEmbedding})
+	register(command{Name: "export-embedding", Summary: "write a feature space (pixels, PCA, a run, a model's embedding, GLRM, t-SNE) as CSV or a projector TSV pair", Run: runExportEmbedding})
+}
+
+// ExportEmbeddingResult is what `embedscope export-embedding --json` prints.
+type ExportEmbeddingResult struct {
+	RunID string `json:"run_id,omitempty"` // the run whose space was written (none for pixels)
+	service.ExportResult
 }
 
 func runExportEmbedding(c *Context, args []string) error {
 	var d dataFlags
-	fs := newFlagSet(c, "export-embedding", "export-embedding --space pixels|pca|embedding|ae|glrm|tsne --format csv|tsv --out FILE [--components N] [--model M.esm]")
+	fs := newFlagSet(c, "export-embedding", "export-embedding --space pixels|pca|pca:K|glrm|tsne|embedding|ae|RUN --format csv|tsv --out FILE [--components N] [--model M.esm]")
 	d.add(fs)
-	space := fs.String("space", "pca", "space: pixels, pca, embedding or ae (the network or autoencoder in --model), glrm or tsne")
+	space := fs.String("space", "pca", "space: pixels; pca (--components) or pca:K; glrm (rank --components); tsne (of every item); embedding or ae (the network in --model); or a run's ID or name (embedscope runs list)")
 	format := fs.String("format", "csv", "csv (one file: split, index, label, then the coordinates) or tsv (the TensorFlow projector's vectors file FILE and FILE_metadata.tsv)")
 	out := fs.String("out", "", "output file")
 	comps := fs.Int("components", 32, "components of pca, rank of glrm")
-	model := fs.String("model", "", "trained embedding model (.esm) for --space embedding")
+	model := fs.String("model", "", "trained model (.esm) for --space embedding or ae")
 	if err := parse(c, fs, args); err != nil {
 		return err
 	}
@@ -36,133 +37,82 @@ func runExportEmbedding(c *Context, args []string) error {
 	if *format != "csv" && *format != "tsv" {
 		return fmt.Errorf("unknown format %q: use csv or tsv", *format)
 	}
-	ws, err := d.open(c)
+	svc, err := d.service(c)
 	if err != nil {
 		return err
 	}
 	t := progress.New()
 	stop := c.reportProgress("export-embedding", t)
-	s, err := computeSpace(c, ws, *space, *comps, *model, t)
+	id, err := spaceID(c, svc, *space, *comps, *model, t)
 	stop()
 	if err != nil {
 		return err
 	}
-	f, err := ws.EncodeSpace(s, *format)
+	res, err := svc.ExportSpace(c.Ctx, service.ExportRequest{Space: id, Format: *format, Path: *out})
 	if err != nil {
 		return err
 	}
-	if *format == "tsv" {
-		metaPath := workspace.MetadataPath(*out)
-		if err := f.Write(*out); err != nil {
-			return err
+	r := ExportEmbeddingResult{ExportResult: *res}
+	if id != "pixels" {
+		r.RunID = id
+	}
+	return c.emit(r, func(w io.Writer) {
+		if r.Metadata != "" {
+			fmt.Fprintf(w, "wrote %d × %d %s vectors to %s and their labels to %s\n", r.Rows, r.Dim, r.Space, r.Path, r.Metadata)
+			return
 		}
-		return c.emit(map[string]any{"space": s.Name, "rows": f.Rows, "dim": f.Dim, "vectors": *out, "metadata": metaPath},
-			func(w io.Writer) {
-				fmt.Fprintf(w, "wrote %d × %d %s vectors to %s and their labels to %s\n", f.Rows, f.Dim, s.Name, *out, metaPath)
-			})
-	}
-	if err := f.Write(*out); err != nil {
-		return err
-	}
-	return c.emit(map[string]any{"space": s.Name, "rows": f.Rows, "dim": f.Dim, "out": *out},
-		func(w io.Writer) {
-			fmt.Fprintf(w, "wrote %d × %d %s coordinates to %s\n", f.Rows, f.Dim, s.Name, *out)
-		})
+		fmt.Fprintf(w, "wrote %d × %d %s coordinates to %s\n", r.Rows, r.Dim, r.Space, r.Path)
+	})
 }
 
-// computeSpace computes a feature space of every split of ws.
-func computeSpace(c *Context, ws *workspace.Workspace, name string, k int, model string, t *progress.Tracker) (*workspace.Space, error) {
-	switch name {
+// spaceID returns the ID of the space a command line names, computing it
+// (as a run) when it names a computation: pca, glrm, tsne, or a model
+// file's embedding.
+func spaceID(c *Context, svc *service.Service, name string, k int, model string, t *progress.Tracker) (string, error) {
+	switch strings.ToLower(name) {
 	case "pixels":
-		return ws.PixelSpace(c.Ctx)
+		return "pixels", nil
 	case "pca":
-		p, err := ws.FitPCA(c.Ctx, k, pca.Auto, t)
-		if err != nil {
-			return nil, err
-		}
-		return p.Space, nil
+		name = fmt.Sprintf("pca:%d", k)
 	case "glrm":
-		train, val, test, err := ws.Features(c.Ctx)
+		r, err := svc.FitGLRM(c.Ctx, service.GLRMRequest{K: k, MaxIter: 100, Seed: 1}, t)
 		if err != nil {
-			return nil, err
+			return "", err
 		}
-		m, err := glrm.GLRM{K: k, Seed: 1, Progress: t}.Fit(c.Ctx, train.X, nil)
+		return r.Run.ID, nil
+	case "tsne":
+		r, err := svc.MapTSNE(c.Ctx, service.TSNERequest{MapItems: service.MapItems{Input: "pixels", All: true}, Perplexity: 30, Iterations: 1000}, t, nil)
 		if err != nil {
-			return nil, err
+			return "", err
 		}
-		s := &workspace.Space{Name: fmt.Sprintf("GLRM-%d", k), Train: m.A}
-		if s.Val, err = m.Transform(c.Ctx, val.X, nil); err != nil {
-			return nil, err
-		}
-		if s.Test, err = m.Transform(c.Ctx, test.X, nil); err != nil {
-			return nil, err
-		}
-		return s, nil
+		return r.Run.ID, nil
 	case "embedding", "ae", "code":
 		if model == "" {
-			return nil, fmt.Errorf("--space %s needs --model: a model saved by the Embedding panel, train-siamese or train-ae", name)
+			return "", fmt.Errorf("--model F.esm is needed for %s: a model saved by the Embedding panel, train-siamese or train-ae (or give the run's ID as --space)", name)
 		}
-		train, val, test, err := ws.Features(c.Ctx)
-		if err != nil {
-			return nil, err
-		}
-		ds := ws.Data()
-		shape := embed.Shape{Height: 1, Width: ds.Dim, Channels: 1, Classes: len(ds.Classes)}
-		if ds.IsImage() {
-			shape.Height, shape.Width = ds.Height, ds.Width
-		}
-		tr, err := embed.LoadFor(model, shape)
-		if err != nil {
-			return nil, err
-		}
-		s := &workspace.Space{Name: "embedding"}
-		if tr.Config().Arch.Autoencoder() {
-			s.Name = fmt.Sprintf("%s code d=%d", tr.Config().Arch, tr.Config().Dim)
-		}
-		for _, p := range []struct {
-			dst *blas32.General
-			src blas32.General
-		}{{&s.Train, train.X}, {&s.Val, val.X}, {&s.Test, test.X}} {
-			if *p.dst, err = tr.Embed(c.Ctx, p.src); err != nil {
-				return nil, err
-			}
-		}
-		return s, nil
-	case "tsne":
-		px, err := ws.PixelSpace(c.Ctx)
-		if err != nil {
-			return nil, err
-		}
-		items := workspace.NewItems(ws.Splits())
-		d := px.Dim()
-		X := blas32.General{Rows: items.Len(), Cols: d, Stride: d, Data: make([]float32, 0, items.Len()*d)}
-		for i := 0; i < items.Len(); i++ {
-			X.Data = append(X.Data, items.Row(px, i)...)
-		}
-		X50, err := tsne.PCA50(c.Ctx, X)
-		if err != nil {
-			return nil, err
-		}
-		m, err := tsne.TSNE{Progress: t}.Fit(c.Ctx, X50)
-		if err != nil {
-			return nil, err
-		}
-		// Split the map back into the splits, in the items' order.
-		s := &workspace.Space{Name: "t-SNE"}
-		off := 0
-		for _, sp := range items.Splits {
-			part := blas32.General{Rows: sp.Len(), Cols: 2, Stride: 2, Data: m.Embedding.Data[off*2 : (off+sp.Len())*2]}
-			off += sp.Len()
-			switch sp.Name {
-			case "train":
-				s.Train = part
-			case "validation":
-				s.Val = part
-			default:
-				s.Test = part
-			}
-		}
-		return s, nil
+		return publishModel(c, svc, model, name != "embedding", t)
 	}
-	return nil, fmt.Errorf("unknown space %q: use pixels, pca, embedding (or ae: an autoencoder's code), glrm or tsne", name)
+	sp, err := svc.ResolveSpec(c.Ctx, name, t)
+	if err != nil {
+		return "", err
+	}
+	return sp.ID, nil
+}
+
+// publishModel makes a run of a model file and publishes its space; with
+// needAE the model must be an autoencoder.
+func publishModel(c *Context, svc *service.Service, path string, needAE bool, t *progress.Tracker) (string, error) {
+	tr, err := svc.ImportModel(c.Ctx, path)
+	if err != nil {
+		return "", err
+	}
+	if cfg := tr.Trainer.Config(); needAE && !cfg.Arch.Autoencoder() {
+		svc.Delete(tr.Record().ID)
+		return "", fmt.Errorf("%s holds the %s embedding network, not an autoencoder: use --features embedding", path, cfg.Arch)
+	}
+	res, err := tr.Publish(c.Ctx, service.PublishOptions{}, t)
+	if err != nil {
+		return "", err
+	}
+	return res.Run.ID, nil
 }

@@ -8,9 +8,9 @@ import (
 	"strings"
 	"testing"
 
+	"embedscope/app/service"
 	"embedscope/app/workspace"
 	"embedscope/ml/dataset"
-	"embedscope/ml/pca"
 )
 
 // TestExportEmbeddingTSVRoundTrip exports PCA-8 coordinates as a projector
@@ -29,7 +29,8 @@ func TestExportEmbeddingTSVRoundTrip(t *testing.T) {
 	ws := workspace.New()
 	ds, _ := workspace.Open(context.Background(), workspace.Embedded, nil)
 	ws.SetData(ds)
-	p, err := ws.FitPCA(context.Background(), 8, pca.Auto, nil)
+	svc, _ := service.New(ws, nil)
+	p, err := svc.FitPCA(context.Background(), service.PCARequest{Components: 8}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

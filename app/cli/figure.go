@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"embedscope/app/service"
 	"flag"
 	"fmt"
 	"io"
@@ -11,7 +12,6 @@ import (
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"
 
-	"embedscope/app/workspace"
 	"embedscope/ml/progress"
 	"embedscope/views/figures"
 )
@@ -23,22 +23,25 @@ func init() {
 // namedFigure builds one of the app's figures from a workspace.
 type namedFigure struct {
 	Summary string
-	Build   func(c *Context, ws *workspace.Workspace) (*plot.Plot, vg.Length, vg.Length, error)
+	Build   func(c *Context, svc *service.Service) (*plot.Plot, vg.Length, vg.Length, error)
 }
 
 // figureRegistry lists the figures export-figure knows; other files add theirs.
 var figureRegistry = map[string]namedFigure{
-	"class-counts": {"bar chart of the rows per class and split (Data panel)", func(c *Context, ws *workspace.Workspace) (*plot.Plot, vg.Length, vg.Length, error) {
+	"class-counts": {"bar chart of the rows per class and split (Data panel)", func(c *Context, svc *service.Service) (*plot.Plot, vg.Length, vg.Length, error) {
+		ws := svc.WS
 		p, err := figures.ClassCounts(ws.Data(), ws.Splits())
 		return p, figures.DefaultWidth, figures.DefaultHeight, err
 	}},
-	"examples": {"gallery of example images per class (Data panel)", func(c *Context, ws *workspace.Workspace) (*plot.Plot, vg.Length, vg.Length, error) {
+	"examples": {"gallery of example images per class (Data panel)", func(c *Context, svc *service.Service) (*plot.Plot, vg.Length, vg.Length, error) {
+		ws := svc.WS
 		ds := ws.Data()
 		p, err := figures.Examples(ds, ws.Splits().Train, 10)
 		w, h := figures.GridSize(len(ds.Classes), 10, 12)
 		return p, w, h, err
 	}},
-	"duplicates": {"gallery of exact-duplicate groups (Data panel)", func(c *Context, ws *workspace.Workspace) (*plot.Plot, vg.Length, vg.Length, error) {
+	"duplicates": {"gallery of exact-duplicate groups (Data panel)", func(c *Context, svc *service.Service) (*plot.Plot, vg.Length, vg.Length, error) {
+		ws := svc.WS
 		dups, err := ws.Duplicates()
 		if err != nil {
 			return nil, 0, 0, err
@@ -54,10 +57,11 @@ var figureRegistry = map[string]namedFigure{
 		w, h := figures.GridSize(n, 6, 12)
 		return p, w, h, err
 	}},
-	"near-duplicates": {"gallery of the closest near-duplicate pairs within RMS 2 grey levels (Data panel)", func(c *Context, ws *workspace.Workspace) (*plot.Plot, vg.Length, vg.Length, error) {
+	"near-duplicates": {"gallery of the closest near-duplicate pairs within RMS 2 grey levels (Data panel)", func(c *Context, svc *service.Service) (*plot.Plot, vg.Length, vg.Length, error) {
+		ws := svc.WS
 		t := progress.New()
 		stop := c.reportProgress("near duplicates", t)
-		nd, err := ws.FindNearDuplicates(c.Ctx, workspace.DefaultNearRMS, t)
+		nd, err := svc.FindNearDuplicates(c.Ctx, service.DefaultNearRMS, t)
 		stop()
 		if err != nil {
 			return nil, 0, 0, err
@@ -111,11 +115,11 @@ func runExportFigure(c *Context, args []string) error {
 			return err
 		}
 	}
-	ws, err := d.open(c)
+	svc, err := d.service(c)
 	if err != nil {
 		return err
 	}
-	p, w, h, err := fig.Build(c, ws)
+	p, w, h, err := fig.Build(c, svc)
 	if err != nil {
 		return err
 	}

@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"time"
 
+	"embedscope/app/service"
 	"embedscope/ml/glrm"
 	"embedscope/ml/progress"
 )
@@ -16,6 +16,7 @@ func init() {
 
 // GLRMResult is what `embedscope glrm --json` prints.
 type GLRMResult struct {
+	RunID       string                  `json:"run_id"`
 	Data        string                  `json:"data"`
 	K           int                     `json:"k"`
 	NonNegative bool                    `json:"non_negative"`
@@ -26,6 +27,8 @@ type GLRMResult struct {
 	Imputation  *glrm.Imputation        `json:"imputation,omitempty"`
 	Compression []glrm.CompressionPoint `json:"compression,omitempty"`
 	EvalSplit   string                  `json:"eval_split,omitempty"`
+	// FullAccuracy is kNN(5) on every feature, beside the compression study.
+	FullAccuracy float64 `json:"full_accuracy,omitempty"`
 }
 
 func runGLRM(c *Context, args []string) error {
@@ -41,69 +44,60 @@ func runGLRM(c *Context, args []string) error {
 	if err := parse(c, fs, args); err != nil {
 		return err
 	}
-	ws, err := d.open(c)
-	if err != nil {
-		return err
+	if !(*impute >= 0 && *impute < 1) {
+		return fmt.Errorf("--impute %v must be a share in (0, 1), e.g. 0.2 (0 skips the study)", *impute)
 	}
-	train, val, test, err := ws.Features(c.Ctx)
-	if err != nil {
-		return err
-	}
-	if *k < 1 || *k >= train.X.Cols {
-		return fmt.Errorf("rank %d must be from 1 to %d (below the %d features)", *k, train.X.Cols-1, train.X.Cols)
-	}
-	if *impute < 0 || *impute >= 1 {
-		return fmt.Errorf("--impute %v must be a share in (0, 1), e.g. 0.2", *impute)
-	}
-	cfg := glrm.GLRM{K: *k, GammaA: *gamma, GammaY: *gamma, NonNegA: *nonNeg, NonNegY: *nonNeg, MaxIter: *iters, Seed: 1}
-	t := progress.New()
-	cfg.Progress = t
-	stop := c.reportProgress("GLRM", t)
-	defer stop()
-	start := time.Now()
-	m, err := cfg.Fit(c.Ctx, train.X, nil)
-	if err != nil {
-		return err
-	}
-	res := GLRMResult{Data: ws.Data().Name, K: *k, NonNegative: *nonNeg, Rows: train.X.Rows, Iterations: m.Iterations,
-		Objective: m.Objective[len(m.Objective)-1], FitSeconds: time.Since(start).Seconds()}
-	if *impute > 0 {
-		imp, err := glrm.ImputationStudy(c.Ctx, train.X, *impute, *k, 1, cfg)
-		if err != nil {
-			return err
-		}
-		res.Imputation = &imp
-	}
+	var ks []int
 	if *compress != "" {
-		var ks []int
 		for _, f := range strings.Split(*compress, ",") {
 			var v int
-			if _, err := fmt.Sscan(strings.TrimSpace(f), &v); err != nil || v < 1 || v >= train.X.Cols {
-				return fmt.Errorf("--compress: %q is not a rank from 1 to %d", f, train.X.Cols-1)
+			if _, err := fmt.Sscan(strings.TrimSpace(f), &v); err != nil {
+				return fmt.Errorf("--compress: %q is not a whole number", f)
 			}
 			ks = append(ks, v)
 		}
-		ev := test
-		if ev.X.Rows == 0 {
-			ev = val
-		}
-		if ev.X.Rows == 0 {
-			return fmt.Errorf("the compression study needs a validation or test split: use --val 0.2")
-		}
-		res.EvalSplit = ev.Split.Name
-		if res.Compression, err = glrm.CompressionStudy(c.Ctx, train.X, train.Split.Labels(), ev.X, ev.Split.Labels(), ks, 5, cfg); err != nil {
+	}
+	svc, err := d.service(c)
+	if err != nil {
+		return err
+	}
+	req := service.GLRMRequest{K: *k, GammaA: *gamma, GammaY: *gamma, NonNeg: *nonNeg, MaxIter: *iters, Seed: 1}
+	t := progress.New()
+	stop := c.reportProgress("GLRM", t)
+	defer stop()
+	fit, err := svc.FitGLRM(c.Ctx, req, t)
+	if err != nil {
+		return err
+	}
+	m := fit.Model
+	res := GLRMResult{RunID: fit.Run.ID, Data: svc.WS.Data().Name, K: *k, NonNegative: *nonNeg, Rows: m.A.Rows, Iterations: m.Iterations,
+		Objective: m.Objective[len(m.Objective)-1], FitSeconds: fit.Seconds}
+	if *impute > 0 {
+		imp, err := svc.Imputation(c.Ctx, service.ImputationRequest{GLRMRequest: req, Fraction: *impute}, t)
+		if err != nil {
 			return err
 		}
+		res.Imputation = &imp.Imputation
+	}
+	if len(ks) > 0 {
+		cr, err := svc.Compression(c.Ctx, service.CompressionRequest{GLRMRequest: req, Ranks: ks}, t)
+		if err != nil {
+			return err
+		}
+		res.EvalSplit, res.Compression, res.FullAccuracy = cr.EvalSplit, cr.Points, cr.Full
 	}
 	stop()
 	return c.emit(res, func(w io.Writer) {
-		fmt.Fprintf(w, "GLRM k=%d on %s (%d rows): %d iterations, objective %.6g, %.2f s\n", res.K, res.Data, res.Rows, res.Iterations, res.Objective, res.FitSeconds)
+		fmt.Fprintf(w, "GLRM k=%d on %s (%d rows): %d iterations, objective %.6g, %.2f s (run %s)\n", res.K, res.Data, res.Rows, res.Iterations, res.Objective, res.FitSeconds, res.RunID)
 		if im := res.Imputation; im != nil {
 			fmt.Fprintf(w, "imputation, %.0f %% of the entries hidden (%d): RMSE GLRM %.4f, column mean %.4f, PCA(%d) %.4f\n",
 				100*im.Fraction, im.Hidden, im.GLRM, im.Mean, im.K, im.PCA)
 		}
 		for _, p := range res.Compression {
 			fmt.Fprintf(w, "rank %4d: kNN(5) accuracy %.4f on the %s split (fit %.1f s, kNN %.1f s)\n", p.K, p.Accuracy, res.EvalSplit, p.FitSeconds, p.ClassifySeconds)
+		}
+		if len(res.Compression) > 0 {
+			fmt.Fprintf(w, "all %d features: kNN(5) accuracy %.4f\n", svc.WS.Data().Dim, res.FullAccuracy)
 		}
 	})
 }

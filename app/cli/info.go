@@ -64,10 +64,11 @@ func runInfo(c *Context, args []string) error {
 	if err := parse(c, fs, args); err != nil {
 		return err
 	}
-	ws, err := d.open(c)
+	svc, err := d.service(c)
 	if err != nil {
 		return err
 	}
+	ws := svc.WS
 	res, err := Info(ws)
 	if err != nil {
 		return err
@@ -76,7 +77,7 @@ func runInfo(c *Context, args []string) error {
 		t := progress.New()
 		stop := c.reportProgress("near duplicates", t)
 		start := time.Now()
-		nd, err := ws.FindNearDuplicates(c.Ctx, *near, t)
+		nd, err := svc.FindNearDuplicates(c.Ctx, *near, t)
 		stop()
 		if err != nil {
 			return err

@@ -3,13 +3,8 @@ package cli
 import (
 	"fmt"
 	"io"
-	"time"
 
-	"gonum.org/v1/gonum/blas/blas32"
-
-	"embedscope/ml/kmeans"
-	"embedscope/ml/metrics"
-	"embedscope/ml/pca"
+	"embedscope/app/service"
 	"embedscope/ml/progress"
 )
 
@@ -20,11 +15,11 @@ func init() {
 // KMeansResult is what `embedscope kmeans --json` prints; the quality
 // scores compare the clusters of the training rows with their classes.
 type KMeansResult struct {
+	RunID          string  `json:"run_id"`
 	Data           string  `json:"data"`
-	Features       string  `json:"features"`
-	Components     int     `json:"components,omitempty"`
-	Model          string  `json:"model,omitempty"` // with features ae or embedding
-	Dim            int     `json:"dim,omitempty"`   // of the model's code or embedding
+	Space          string  `json:"space"`    // the name of the space clustered
+	SpaceID        string  `json:"space_id"` // "pixels" or the run whose space it is
+	Dim            int     `json:"dim"`
 	K              int     `json:"k"`
 	NInit          int     `json:"n_init"`
 	Seed           uint64  `json:"seed"`
@@ -41,9 +36,10 @@ type KMeansResult struct {
 
 func runKMeans(c *Context, args []string) error {
 	var d dataFlags
-	fs := newFlagSet(c, "kmeans", "kmeans [--data D] [--k K] [--features pixels|pca|ae|embedding] [--components N] [--model F.esm] [--n-init N] [--seed S] [--json]")
+	fs := newFlagSet(c, "kmeans", "kmeans [--data D] [--k K] [--space pixels|pca:K|RUN] [--features pixels|pca|ae|embedding] [--components N] [--model F.esm] [--n-init N] [--kseed S] [--json]")
 	d.add(fs)
 	k := fs.Int("k", 10, "number of clusters")
+	space := fs.String("space", "", "space to cluster: pixels, pca:K or a run's ID or name (embedscope runs list); overrides --features")
 	features := fs.String("features", "pixels", "feature space: pixels (the scaled features), pca, ae (the code of the autoencoder in --model) or embedding (of any model in --model)")
 	model := fs.String("model", "", "checkpoint of train-ae (or train-siamese) whose code is clustered with --features ae (embedding)")
 	comps := fs.Int("components", 32, "PCA components (with --features pca)")
@@ -52,63 +48,41 @@ func runKMeans(c *Context, args []string) error {
 	if err := parse(c, fs, args); err != nil {
 		return err
 	}
-	switch *features {
-	case "pixels", "pca", "ae", "embedding":
-	default:
-		return fmt.Errorf("unknown feature space %q: use pixels, pca, ae or embedding", *features)
+	name := *space
+	if name == "" {
+		switch *features {
+		case "pixels", "pca", "ae", "embedding":
+			name = *features
+		default:
+			return fmt.Errorf("unknown feature space %q: use pixels, pca, ae or embedding", *features)
+		}
 	}
-	ws, err := d.open(c)
+	if *nInit < 1 {
+		return fmt.Errorf("--n-init %d: k-means needs at least one restart", *nInit)
+	}
+	svc, err := d.service(c)
 	if err != nil {
 		return err
-	}
-	train, _, _, err := ws.Features(c.Ctx)
-	if err != nil {
-		return err
-	}
-	if *k < 1 || *k > train.X.Rows {
-		return fmt.Errorf("k = %d clusters is impossible with %d training rows: choose 1..%d", *k, train.X.Rows, train.X.Rows)
-	}
-	X := train.X
-	res := KMeansResult{Data: ws.Data().Name, Features: *features, K: *k, NInit: *nInit, Seed: *seed, Rows: X.Rows}
-	if *features == "pca" {
-		m, _, err := fitPCA(c, X, *comps, pca.Auto)
-		if err != nil {
-			return err
-		}
-		res.Components = m.K()
-		X = m.Transform(X, blas32.General{})
-	}
-	if *features == "ae" || *features == "embedding" {
-		if X, err = modelFeatures(c.Ctx, ws, *model, *features == "ae", X); err != nil {
-			return err
-		}
-		res.Model, res.Dim = *model, X.Cols
 	}
 	t := progress.New()
 	stop := c.reportProgress("k-means", t)
-	start := time.Now()
-	m, err := kmeans.KMeans{K: *k, NInit: *nInit, Seed: *seed, Progress: t}.Fit(c.Ctx, X)
+	defer stop()
+	id, err := spaceID(c, svc, name, *comps, *model, t)
+	if err != nil {
+		return err
+	}
+	cl, err := svc.Cluster(c.Ctx, service.ClusterRequest{Space: id, K: *k, NInit: *nInit, Seed: *seed}, t)
 	stop()
 	if err != nil {
 		return err
 	}
-	res.Seconds = time.Since(start).Seconds()
-	res.Inertia, res.Iterations = m.Inertia, m.Iterations
-	labels := train.Split.Labels()
-	res.PurityMean, res.PurityWeighted = metrics.Purity(m.Labels, labels)
-	res.NMI = metrics.NMI(m.Labels, labels)
-	res.ARI = metrics.ARI(m.Labels, labels)
-	res.Accuracy, _ = metrics.ClusterAccuracy(m.Labels, labels)
+	q, m := cl.Quality, cl.Model
+	res := KMeansResult{RunID: cl.Run.ID, Data: svc.WS.Data().Name, Space: cl.Space.Name, SpaceID: cl.Space.ID, Dim: cl.Space.Dim(),
+		K: *k, NInit: *nInit, Seed: *seed, Rows: cl.Space.Train.Rows, Inertia: m.Inertia, Iterations: m.Iterations, Seconds: cl.Seconds,
+		PurityMean: q.PurityMean, PurityWeighted: q.PurityWeighted, NMI: q.NMI, ARI: q.ARI, Accuracy: q.Accuracy}
 	return c.emit(res, func(w io.Writer) {
-		space := "pixels"
-		switch res.Features {
-		case "pca":
-			space = fmt.Sprintf("PCA(%d)", res.Components)
-		case "ae", "embedding":
-			space = fmt.Sprintf("the %d-d code of %s", res.Dim, res.Model)
-		}
-		fmt.Fprintf(w, "k-means k=%d on %s of %s (%d rows, %d restart(s)): inertia %.1f after %d iterations, %.2f s\n",
-			res.K, space, res.Data, res.Rows, res.NInit, res.Inertia, res.Iterations, res.Seconds)
+		fmt.Fprintf(w, "k-means k=%d on %s (%d-d) of %s (%d rows, %d restart(s)): inertia %.1f after %d iterations, %.2f s (run %s)\n",
+			res.K, res.Space, res.Dim, res.Data, res.Rows, res.NInit, res.Inertia, res.Iterations, res.Seconds, res.RunID)
 		fmt.Fprintf(w, "against the classes: purity %.3f mean / %.3f weighted, NMI %.3f, ARI %.3f, matched accuracy %.3f\n",
 			res.PurityMean, res.PurityWeighted, res.NMI, res.ARI, res.Accuracy)
 	})

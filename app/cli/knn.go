@@ -7,11 +7,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"gonum.org/v1/gonum/blas/blas32"
-
-	"embedscope/ml/knn"
-	"embedscope/ml/metrics"
-	"embedscope/ml/pca"
+	"embedscope/app/service"
 	"embedscope/ml/progress"
 )
 
@@ -23,8 +19,9 @@ func init() {
 type KNNResult struct {
 	Data           string       `json:"data"`
 	Scaling        string       `json:"scaling"`
-	Features       string       `json:"features"` // "pixels" or "pca"
-	Components     int          `json:"components,omitempty"`
+	Space          string       `json:"space"`    // name of the space classified in
+	SpaceID        string       `json:"space_id"` // "pixels" or the run whose space it is
+	Dim            int          `json:"dim"`
 	K              int          `json:"k"`
 	Metric         string       `json:"metric"`
 	Weights        string       `json:"weights"`
@@ -46,29 +43,11 @@ type ClassScore struct {
 	Precision float64 `json:"precision"`
 }
 
-func parseMetric(s string) (knn.Metric, error) {
-	for _, m := range []knn.Metric{knn.Euclidean, knn.Manhattan} {
-		if strings.EqualFold(s, m.String()) {
-			return m, nil
-		}
-	}
-	return 0, fmt.Errorf("unknown metric %q: use euclidean or manhattan", s)
-}
-
-func parseWeights(s string) (knn.Weights, error) {
-	switch strings.ToLower(s) {
-	case "uniform":
-		return knn.Uniform, nil
-	case "distance":
-		return knn.Distance, nil
-	}
-	return 0, fmt.Errorf("unknown weights %q: use uniform or distance", s)
-}
-
 func runKNN(c *Context, args []string) error {
 	var d dataFlags
-	fs := newFlagSet(c, "knn", "knn [--data D] [--features pixels|pca] [--components N] [--k K] [--metric euclidean|manhattan] [--weights uniform|distance] [--json]")
+	fs := newFlagSet(c, "knn", "knn [--data D] [--space pixels|pca:K|RUN] [--features pixels|pca] [--components N] [--k K] [--metric euclidean|manhattan] [--weights uniform|distance] [--json]")
 	d.add(fs)
+	space := fs.String("space", "", "space: pixels, pca:K or a run's ID or name (embedscope runs list); overrides --features")
 	features := fs.String("features", "pixels", "feature space: pixels (the scaled features) or pca")
 	comps := fs.Int("components", 32, "PCA components (with --features pca)")
 	k := fs.Int("k", 5, "number of neighbours")
@@ -77,77 +56,54 @@ func runKNN(c *Context, args []string) error {
 	if err := parse(c, fs, args); err != nil {
 		return err
 	}
-	metric, err := parseMetric(*metricName)
-	if err != nil {
+	if _, err := service.ParseMetric(*metricName); err != nil {
 		return err
 	}
-	weights, err := parseWeights(*weightsName)
-	if err != nil {
+	if _, err := service.ParseWeights(*weightsName); err != nil {
 		return err
 	}
-	if *features != "pixels" && *features != "pca" {
-		return fmt.Errorf("unknown feature space %q: use pixels or pca", *features)
-	}
-	ws, err := d.open(c)
-	if err != nil {
-		return err
-	}
-	start := time.Now()
-	train, val, test, err := ws.Features(c.Ctx)
-	if err != nil {
-		return err
-	}
-	eval := test
-	if eval.Split.Len() == 0 {
-		eval = val
-	}
-	if eval.Split.Len() == 0 {
-		return fmt.Errorf("%s has neither a test part nor a validation split to evaluate on: use --val 0.2", ws.Data().Name)
-	}
-	res := KNNResult{Data: ws.Data().Name, Scaling: ws.Scaling().String(), Features: *features, K: *k,
-		Metric: metric.String(), Weights: *weightsName, Train: train.Split.Len(), EvalSplit: eval.Split.Name, Eval: eval.Split.Len()}
-	Xtr, Xev := train.X, eval.X
-	if *features == "pca" {
-		m, secs, err := fitPCA(c, train.X, *comps, pca.Auto)
-		if err != nil {
-			return err
+	name := *space
+	if name == "" {
+		if *features != "pixels" && *features != "pca" {
+			return fmt.Errorf("unknown feature space %q: use pixels or pca", *features)
 		}
-		res.Components, res.PCASeconds = m.K(), secs
-		Xtr = m.Transform(train.X, blas32.General{})
-		Xev = m.Transform(eval.X, blas32.General{})
+		name = *features
 	}
-	pred, secs, err := predictKNN(c, Xtr, train.Split.Labels(), Xev, *k, metric, weights)
+	svc, err := d.service(c)
 	if err != nil {
 		return err
 	}
-	res.PredictSeconds = secs
-	res.TotalSeconds = time.Since(start).Seconds()
-	truth := eval.Split.Labels()
-	conf, err := metrics.NewConfusion(pred, truth, len(ws.Data().Classes))
-	if err != nil {
-		return err
-	}
-	res.Accuracy = conf.Accuracy()
-	rec, prec, tot := conf.Recall(), conf.Precision(), conf.TrueTotals()
-	for i, name := range ws.Data().Classes {
-		res.PerClass = append(res.PerClass, ClassScore{Class: name, Count: tot[i], Recall: nanToZero(rec[i]), Precision: nanToZero(prec[i])})
-	}
-	return c.emit(res, func(w io.Writer) { res.writeText(w) })
-}
-
-// predictKNN fits an exact kNN classifier on (Xtr, ytr) and predicts Xev,
-// with progress on stderr and the time it took.
-func predictKNN(c *Context, Xtr blas32.General, ytr []int, Xev blas32.General, k int, m knn.Metric, w knn.Weights) ([]int, float64, error) {
+	ws := svc.WS
+	start := time.Now()
 	t := progress.New()
 	stop := c.reportProgress("kNN", t)
 	defer stop()
-	start := time.Now()
-	cl := &knn.Classifier{K: k, Metric: m, Weights: w, Progress: t}
-	if err := cl.Fit(Xtr, ytr); err != nil {
-		return nil, 0, err
+	pcaStart := time.Now()
+	id, err := spaceID(c, svc, name, *comps, "", t)
+	if err != nil {
+		return err
 	}
-	pred, err := cl.Predict(c.Ctx, Xev)
-	return pred, time.Since(start).Seconds(), err
+	pcaSecs := time.Since(pcaStart).Seconds()
+	cr, err := svc.Classify(c.Ctx, service.ClassifyRequest{Space: id, K: *k, Metric: *metricName, Weights: *weightsName}, t)
+	stop()
+	if err != nil {
+		return err
+	}
+	ev, ok := cr.Eval()
+	if !ok {
+		return fmt.Errorf("%s has neither a test part nor a validation split to evaluate on: use --val 0.2", ws.Data().Name)
+	}
+	res := KNNResult{Data: ws.Data().Name, Scaling: ws.Scaling().String(), Space: cr.Space.Name, SpaceID: cr.Space.ID, Dim: cr.Space.Dim(), K: *k,
+		Metric: cr.Classifier.Metric.String(), Weights: strings.ToLower(*weightsName), Train: ws.Splits().Train.Len(), EvalSplit: ev.Split, Eval: ev.N,
+		Accuracy: ev.Accuracy, PredictSeconds: cr.Seconds, TotalSeconds: time.Since(start).Seconds()}
+	if id != "pixels" && name != id {
+		res.PCASeconds = pcaSecs
+	}
+	rec, prec, tot := ev.Confusion.Recall(), ev.Confusion.Precision(), ev.Confusion.TrueTotals()
+	for i, cls := range ws.Data().Classes {
+		res.PerClass = append(res.PerClass, ClassScore{Class: cls, Count: tot[i], Recall: nanToZero(rec[i]), Precision: nanToZero(prec[i])})
+	}
+	return c.emit(res, func(w io.Writer) { res.writeText(w) })
 }
 
 func nanToZero(v float64) float64 {
@@ -158,15 +114,15 @@ func nanToZero(v float64) float64 {
 }
 
 func (r KNNResult) writeText(w io.Writer) {
-	space := "the scaled features"
-	if r.Features == "pca" {
-		space = fmt.Sprintf("PCA(%d)", r.Components)
+	space := r.Space
+	if r.SpaceID == "pixels" {
+		space = "the scaled features"
 	}
 	fmt.Fprintf(w, "kNN(k=%d, %s, %s) on %s of %s (%s scaling): %d train → %d %s\n",
 		r.K, r.Metric, r.Weights, space, r.Data, r.Scaling, r.Train, r.Eval, r.EvalSplit)
-	fmt.Fprintf(w, "accuracy %.4f   predict %.2f s", r.Accuracy, r.PredictSeconds)
+	fmt.Fprintf(w, "accuracy %.4f   fit and predict %.2f s", r.Accuracy, r.PredictSeconds)
 	if r.PCASeconds > 0 {
-		fmt.Fprintf(w, "   PCA fit %.2f s", r.PCASeconds)
+		fmt.Fprintf(w, "   %s %.2f s", r.SpaceID, r.PCASeconds)
 	}
 	fmt.Fprintf(w, "   total %.2f s\n\n", r.TotalSeconds)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)

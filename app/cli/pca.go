@@ -3,13 +3,9 @@ package cli
 import (
 	"fmt"
 	"io"
-	"strings"
-	"time"
 
-	"gonum.org/v1/gonum/blas/blas32"
-
+	"embedscope/app/service"
 	"embedscope/app/workspace"
-	"embedscope/ml/pca"
 	"embedscope/ml/progress"
 )
 
@@ -19,6 +15,7 @@ func init() {
 
 // PCAResult is what `embedscope pca --json` prints.
 type PCAResult struct {
+	RunID                  string         `json:"run_id"`
 	Data                   string         `json:"data"`
 	Scaling                string         `json:"scaling"`
 	Components             int            `json:"components"`
@@ -32,15 +29,6 @@ type PCAResult struct {
 	ComponentsFor          map[string]int `json:"components_for,omitempty"`      // "0.80" → components needed
 }
 
-func parseSolver(name string) (pca.Solver, error) {
-	for _, s := range []pca.Solver{pca.Auto, pca.Full, pca.Randomized} {
-		if strings.EqualFold(name, s.String()) {
-			return s, nil
-		}
-	}
-	return 0, fmt.Errorf("unknown PCA solver %q: use auto, full or randomized", name)
-}
-
 func runPCA(c *Context, args []string) error {
 	var d dataFlags
 	fs := newFlagSet(c, "pca", "pca [--data D] [--components N] [--scaling S] [--solver auto|full|randomized] [--json]")
@@ -50,40 +38,34 @@ func runPCA(c *Context, args []string) error {
 	if err := parse(c, fs, args); err != nil {
 		return err
 	}
-	solver, err := parseSolver(*solverName)
+	if _, err := service.ParseSolver(*solverName); err != nil {
+		return err
+	}
+	svc, err := d.service(c)
 	if err != nil {
 		return err
 	}
-	ws, err := d.open(c)
+	p, err := fitPCA(c, svc, *k, *solverName)
 	if err != nil {
 		return err
 	}
-	train, _, _, err := ws.Features(c.Ctx)
-	if err != nil {
-		return err
-	}
-	model, secs, err := fitPCA(c, train.X, *k, solver)
-	if err != nil {
-		return err
-	}
-	res := pcaResult(ws, model, secs)
+	res := pcaResult(svc.WS, p)
 	return c.emit(res, func(w io.Writer) { res.writeText(w) })
 }
 
-// fitPCA fits PCA with progress on stderr and the whole spectrum, timing it.
-func fitPCA(c *Context, X blas32.General, k int, solver pca.Solver) (*pca.Model, float64, error) {
+// fitPCA fits PCA through the service with progress on stderr.
+func fitPCA(c *Context, svc *service.Service, k int, solver string) (*service.PCAResult, error) {
 	t := progress.New()
 	stop := c.reportProgress("PCA", t)
 	defer stop()
-	start := time.Now()
-	m, err := pca.PCA{Components: k, Solver: solver, Spectrum: true, Progress: t}.Fit(c.Ctx, X)
-	return m, time.Since(start).Seconds(), err
+	return svc.FitPCA(c.Ctx, service.PCARequest{Components: k, Solver: solver}, t)
 }
 
-func pcaResult(ws *workspace.Workspace, m *pca.Model, secs float64) PCAResult {
+func pcaResult(ws *workspace.Workspace, p *service.PCAResult) PCAResult {
+	m := p.Model
 	r := PCAResult{
-		Data: ws.Data().Name, Scaling: ws.Scaling().String(), Components: m.K(), Solver: m.Solver.String(),
-		Samples: m.NSamples, Features: m.Dim, FitSeconds: secs,
+		RunID: p.Run.ID, Data: ws.Data().Name, Scaling: ws.Scaling().String(), Components: m.K(), Solver: m.Solver.String(),
+		Samples: m.NSamples, Features: m.Dim, FitSeconds: p.Seconds,
 		ExplainedVarianceRatio: m.ExplainedVarianceRatio, Cumulative: m.Cumulative()[:m.K()],
 	}
 	if m.Spectrum != nil {
@@ -97,8 +79,8 @@ func pcaResult(ws *workspace.Workspace, m *pca.Model, secs float64) PCAResult {
 }
 
 func (r PCAResult) writeText(w io.Writer) {
-	fmt.Fprintf(w, "PCA of %s (%s scaling): %d samples × %d features, %d components, %s solver, %.2f s\n",
-		r.Data, r.Scaling, r.Samples, r.Features, r.Components, r.Solver, r.FitSeconds)
+	fmt.Fprintf(w, "PCA of %s (%s scaling): %d samples × %d features, %d components, %s solver, %.2f s (run %s)\n",
+		r.Data, r.Scaling, r.Samples, r.Features, r.Components, r.Solver, r.FitSeconds, r.RunID)
 	cum := r.SpectrumCumulative
 	if cum == nil {
 		cum = r.Cumulative

@@ -1,23 +1,24 @@
 package cli
 
 import (
+	"embedscope/app/service"
 	"fmt"
 	"image"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"
 
-	"embedscope/app/workspace"
 	"embedscope/views/figures"
 )
 
 func init() {
-	figureRegistry["prototypes"] = namedFigure{"the mean image of each class (Prototypes panel)", func(c *Context, ws *workspace.Workspace) (*plot.Plot, vg.Length, vg.Length, error) {
+	figureRegistry["prototypes"] = namedFigure{"the mean image of each class (Prototypes panel)", func(c *Context, svc *service.Service) (*plot.Plot, vg.Length, vg.Length, error) {
+		ws := svc.WS
 		ds := ws.Data()
 		if !ds.IsImage() {
 			return nil, 0, 0, fmt.Errorf("%s holds no images", ds.Name)
 		}
-		p, err := ws.FitPrototypes(c.Ctx, nil, nil)
+		p, err := svc.FitPrototypes(c.Ctx, "", nil)
 		if err != nil {
 			return nil, 0, 0, err
 		}
@@ -28,8 +29,9 @@ func init() {
 		w, h := figures.PrototypesSize(len(ds.Classes), len(images), 1)
 		return figures.Prototypes(ds.Name, ds.Classes, p.Model.Class, images), w, h, nil
 	}}
-	figureRegistry["confusion-matrix"] = namedFigure{"nearest-prototype confusion matrix on the evaluation split (Prototypes panel)", func(c *Context, ws *workspace.Workspace) (*plot.Plot, vg.Length, vg.Length, error) {
-		p, err := ws.FitPrototypes(c.Ctx, nil, nil)
+	figureRegistry["confusion-matrix"] = namedFigure{"nearest-prototype confusion matrix on the evaluation split (Prototypes panel)", func(c *Context, svc *service.Service) (*plot.Plot, vg.Length, vg.Length, error) {
+		ws := svc.WS
+		p, err := svc.FitPrototypes(c.Ctx, "", nil)
 		if err != nil {
 			return nil, 0, 0, err
 		}

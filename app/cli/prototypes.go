@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"embedscope/app/service"
 	"fmt"
 	"io"
 	"strings"
@@ -36,12 +37,13 @@ func runPrototypes(c *Context, args []string) error {
 	if err := parse(c, fs, args); err != nil {
 		return err
 	}
-	ws, err := d.open(c)
+	svc, err := d.service(c)
 	if err != nil {
 		return err
 	}
+	ws := svc.WS
 	start := time.Now()
-	p, err := ws.FitPrototypes(c.Ctx, nil, nil)
+	p, err := svc.FitPrototypes(c.Ctx, "", nil)
 	if err != nil {
 		return err
 	}
@@ -128,42 +130,21 @@ func runScaling(c *Context, args []string) error {
 	if d.val < 0 {
 		d.val = 0.2 // the seed's 48,000 / 12,000 split of the full training set
 	}
-	ws, err := d.open(c)
+	svc, err := d.service(c)
 	if err != nil {
 		return err
 	}
-	train, val, _, err := ws.Features(c.Ctx)
-	if err != nil {
-		return err
-	}
-	if val.Split.Len() == 0 {
-		return fmt.Errorf("the learning curve needs a validation split: use --val 0.2")
-	}
-	if *start < *k || *start > train.X.Rows {
-		return fmt.Errorf("--start %d must be between k=%d and the %d training rows", *start, *k, train.X.Rows)
-	}
+	ws := svc.WS
 	t := progress.New()
 	stop := c.reportProgress("learning curve", t)
-	pts, err := knn.LearningCurve(c.Ctx, train.X, train.Split.Labels(), val.X, val.Split.Labels(), knn.Doubling(*start, train.X.Rows), *k, knn.Euclidean, 1, t)
+	sr, err := svc.Scaling(c.Ctx, service.ScalingRequest{Space: "pixels", Eval: "validation", K: *k, Start: *start, Ks: ks}, t)
 	stop()
 	if err != nil {
 		return err
 	}
-	law, err := knn.FitPowerLaw(pts)
-	if err != nil {
-		return err
-	}
-	cl := &knn.Classifier{K: 1}
-	if err := cl.Fit(train.X, train.Split.Labels()); err != nil {
-		return err
-	}
-	acc, err := cl.SweepK(c.Ctx, val.X, val.Split.Labels(), ks)
-	if err != nil {
-		return err
-	}
-	full := ws.Data().Train.N
-	res := ScalingResult{Data: ws.Data().Name, K: *k, EvalSplit: val.Split.Name, Points: pts, Slope: law.Slope,
-		Extrapolated: law.At(float64(full)), FullSize: full, SweepK: ks, SweepAcc: acc}
+	pts, acc, full := sr.Points, sr.SweepAcc, sr.FullSize
+	res := ScalingResult{Data: ws.Data().Name, K: *k, EvalSplit: sr.EvalSplit, Points: pts, Slope: sr.Law.Slope,
+		Extrapolated: sr.Extrapolated, FullSize: full, SweepK: ks, SweepAcc: acc}
 	return c.emit(res, func(w io.Writer) {
 		fmt.Fprintf(w, "kNN (k=%d) error on the %s split of %s against training size:\n", res.K, res.EvalSplit, res.Data)
 		for _, p := range pts {

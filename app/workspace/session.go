@@ -1,6 +1,7 @@
 package workspace
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/crc32"
@@ -50,6 +51,9 @@ var (
 type SessionExtra struct {
 	Panel         string  // ID of the panel shown
 	Width, Height float32 // window size
+	// Runs are the records of the runs behind the spaces, as JSON (the
+	// workspace keeps them as they are; see app/runs and app/service).
+	Runs []json.RawMessage
 }
 
 // DataInfo describes the data a session was saved for, so that restoring
@@ -74,6 +78,16 @@ func describeData(ds *dataset.Dataset) DataInfo {
 		}
 	}
 	return DataInfo{Name: ds.Name, Train: ds.Train.N, Test: ds.Test.N, Dim: ds.Dim, Classes: len(ds.Classes), Labels: h.Sum32()}
+}
+
+// DataInfo returns the fingerprint of the open data set (the zero
+// DataInfo when none is open).
+func (w *Workspace) DataInfo() DataInfo {
+	ds := w.Data()
+	if ds == nil {
+		return DataInfo{}
+	}
+	return describeData(ds)
 }
 
 func (d DataInfo) String() string {
@@ -222,7 +236,7 @@ func (w *Workspace) Restore(s *Session, ds *dataset.Dataset) error {
 	}
 	spaces := make(map[string]*Space, len(s.Spaces))
 	for _, sp := range s.Spaces {
-		spaces[sp.Name] = sp
+		spaces[sp.ID] = sp
 	}
 	labelings := make(map[string]*Labeling, len(s.Labelings))
 	for _, l := range s.Labelings {

@@ -38,7 +38,10 @@ type sessionHeader struct {
 	Settings  map[string]string `json:"settings,omitempty"`
 	Panel     string            `json:"panel,omitempty"`
 	Window    [2]float32        `json:"window"`
-	Blobs     []int64           `json:"blobs"` // byte lengths, in file order
+	// Runs are the records of the runs behind the spaces (app/runs), kept
+	// as the app gave them.
+	Runs  []json.RawMessage `json:"runs,omitempty"`
+	Blobs []int64           `json:"blobs"` // byte lengths, in file order
 }
 
 type splitJSON struct {
@@ -49,6 +52,8 @@ type splitJSON struct {
 // spaceJSON describes a space: its three splits (train, validation, test)
 // as rows×cols float32 matrices one after the other in blob Data.
 type spaceJSON struct {
+	ID    string     `json:"id,omitempty"` // the run's ID (the name in sessions before runs)
+	Kind  string     `json:"kind,omitempty"`
 	Name  string     `json:"name"`
 	Rows  [3]int     `json:"rows"`
 	Cols  [3]int     `json:"cols"`
@@ -100,7 +105,7 @@ func (w *Workspace) MarshalSession(extra SessionExtra) ([]byte, error) {
 		App: "EmbedScope", Saved: time.Now().UTC().Truncate(time.Second), Source: source, Data: describeData(ds),
 		Split: splitJSON{Validation: opts.ValFraction, Seed: opts.Seed}, Scaling: scaling.String(),
 		Settings: settings, Panel: extra.Panel, Window: [2]float32{finite(extra.Width), finite(extra.Height)},
-		Spaces: []spaceJSON{}, Labelings: []labelingJSON{},
+		Spaces: []spaceJSON{}, Labelings: []labelingJSON{}, Runs: extra.Runs,
 	}
 	var blobs [][]byte
 	add := func(b []byte) int {
@@ -108,12 +113,12 @@ func (w *Workspace) MarshalSession(extra SessionExtra) ([]byte, error) {
 		h.Blobs = append(h.Blobs, int64(len(b)))
 		return len(blobs) - 1
 	}
-	sort.Slice(spaces, func(i, j int) bool { return spaces[i].Name < spaces[j].Name })
+	sort.Slice(spaces, func(i, j int) bool { return spaces[i].ID < spaces[j].ID })
 	for _, sp := range spaces {
-		if sp.Name == PixelsSpace {
+		if sp.ID == PixelsSpace {
 			continue
 		}
-		e := spaceJSON{Name: sp.Name}
+		e := spaceJSON{ID: sp.ID, Kind: sp.Kind, Name: sp.Name}
 		var data []byte
 		for i, m := range []blas32.General{sp.Train, sp.Val, sp.Test} {
 			e.Rows[i], e.Cols[i] = m.Rows, m.Cols
@@ -262,7 +267,7 @@ func (h *sessionHeader) session(version int, blobs [][]byte) (*Session, error) {
 		Format: version, Saved: h.Saved, Source: h.Source, Data: d,
 		Split:   dataset.SplitOptions{ValFraction: h.Split.Validation, Seed: h.Split.Seed},
 		Scaling: scaling, Settings: h.Settings,
-		SessionExtra: SessionExtra{Panel: h.Panel, Width: finite(h.Window[0]), Height: finite(h.Window[1])},
+		SessionExtra: SessionExtra{Panel: h.Panel, Width: finite(h.Window[0]), Height: finite(h.Window[1]), Runs: h.Runs},
 	}
 	items := d.Train + d.Test
 	seen := map[string]bool{}
@@ -271,10 +276,10 @@ func (h *sessionHeader) session(version int, blobs [][]byte) (*Session, error) {
 		if err != nil {
 			return nil, err
 		}
-		if seen[sp.Name] {
-			return nil, corrupt("two spaces named %q", sp.Name)
+		if seen[sp.ID] {
+			return nil, corrupt("two spaces with the ID %q", sp.ID)
 		}
-		seen[sp.Name] = true
+		seen[sp.ID] = true
 		s.Spaces = append(s.Spaces, sp)
 	}
 	seen = map[string]bool{}
@@ -353,7 +358,10 @@ func (e *spaceJSON) space(items, dim int, blob func(int) ([]byte, bool)) (*Space
 		}
 		off += n
 	}
-	sp := &Space{Name: e.Name, Train: m[0], Val: m[1], Test: m[2]}
+	sp := &Space{ID: e.ID, Kind: e.Kind, Name: e.Name, Train: m[0], Val: m[1], Test: m[2]}
+	if sp.ID == "" {
+		sp.ID = sp.Name
+	}
 	if e.Model == nil {
 		return sp, nil
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"hash/crc32"
 	"math/rand/v2"
@@ -59,15 +60,18 @@ func filledWorkspace(t testing.TB, ds *dataset.Dataset) *Workspace {
 	}
 	ws.SetScaling(dataset.ScaleStandardize)
 	gen := ws.Generation()
-	p, err := ws.FitPCA(ctx, 3, pca.Full, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := ws.SetSpace(p.Space, gen); err != nil {
-		t.Fatal(err)
-	}
 	train, val, test, err := ws.Features(ctx)
 	if err != nil {
+		t.Fatal(err)
+	}
+	pm, err := pca.PCA{Components: 3, Solver: pca.Full, Spectrum: true}.Fit(ctx, train.X)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := struct{ Space *Space }{&Space{ID: "20261201-100000-pca-abcdef", Name: "PCA-3", Kind: "pca", Model: NewPCAModel(pm),
+		Train: pm.Transform(train.X, blas32.General{}), Val: pm.Transform(val.X, blas32.General{}), Test: pm.Transform(test.X, blas32.General{})}}
+	p.Space.Inverse = p.Space.Model.(*PCAModel).InverseFunc()
+	if err := ws.SetSpace(p.Space, gen); err != nil {
 		t.Fatal(err)
 	}
 	gm, err := glrm.GLRM{K: 2, GammaA: 0.1, GammaY: 0.1, MaxIter: 5}.Fit(ctx, train.X, nil)
@@ -111,6 +115,14 @@ func filledWorkspace(t testing.TB, ds *dataset.Dataset) *Workspace {
 	return ws
 }
 
+func spaceIDs(w *Workspace) []string {
+	var ids []string
+	for _, s := range w.Spaces() {
+		ids = append(ids, s.ID)
+	}
+	return ids
+}
+
 func sameMatrix(a, b blas32.General) bool {
 	if a.Rows != b.Rows || (a.Rows > 0 && a.Cols != b.Cols) {
 		return false
@@ -129,11 +141,14 @@ func checkSameState(t *testing.T, want, got *Workspace) {
 	if want.SplitOptions() != got.SplitOptions() || want.Scaling() != got.Scaling() {
 		t.Errorf("split %+v scaling %v, want %+v %v", got.SplitOptions(), got.Scaling(), want.SplitOptions(), want.Scaling())
 	}
-	if !slices.Equal(want.SpaceNames(), got.SpaceNames()) {
-		t.Fatalf("spaces %v, want %v", got.SpaceNames(), want.SpaceNames())
+	if !slices.Equal(spaceIDs(want), spaceIDs(got)) {
+		t.Fatalf("spaces %v, want %v", spaceIDs(got), spaceIDs(want))
 	}
-	for _, name := range want.SpaceNames() {
+	for _, name := range spaceIDs(want) {
 		a, b := want.Space(name), got.Space(name)
+		if a.Name != b.Name || a.Kind != b.Kind {
+			t.Errorf("space %q is named %q (%s), want %q (%s)", name, b.Name, b.Kind, a.Name, a.Kind)
+		}
 		if !sameMatrix(a.Train, b.Train) || !sameMatrix(a.Val, b.Val) || !sameMatrix(a.Test, b.Test) {
 			t.Errorf("space %q: values differ", name)
 		}
@@ -171,7 +186,7 @@ func checkSameState(t *testing.T, want, got *Workspace) {
 func TestSessionRoundTrip(t *testing.T) {
 	ws := filledWorkspace(t, tinyData(t, 1))
 	path := filepath.Join(t.TempDir(), "s"+SessionExt)
-	extra := SessionExtra{Panel: "prototypes", Width: 1100, Height: 700}
+	extra := SessionExtra{Panel: "prototypes", Width: 1100, Height: 700, Runs: []json.RawMessage{json.RawMessage(`{"id":"20261201-100000-pca-abcdef","name":"PCA-3"}`)}}
 	if err := ws.SaveSession(path, extra); err != nil {
 		t.Fatal(err)
 	}
@@ -179,7 +194,7 @@ func TestSessionRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.SessionExtra != extra || s.Source != "/data/tiny" || s.Format != SessionFormat || s.Data.Name != "tiny" {
+	if !reflect.DeepEqual(s.SessionExtra, extra) || s.Source != "/data/tiny" || s.Format != SessionFormat || s.Data.Name != "tiny" {
 		t.Errorf("session extra %+v source %q format %d data %+v", s.SessionExtra, s.Source, s.Format, s.Data)
 	}
 	back := New()
@@ -194,7 +209,7 @@ func TestSessionRoundTrip(t *testing.T) {
 		t.Errorf("listeners told %d/%d/%d times, want once each", changes, spaces, sels)
 	}
 	checkSameState(t, ws, back)
-	if got := back.Space("PCA-3").Model.(*PCAModel).Model; got.Dim != 16 || got.K() != 3 || got.Spectrum == nil {
+	if got := back.Space("20261201-100000-pca-abcdef").Model.(*PCAModel).Model; got.Dim != 16 || got.K() != 3 || got.Spectrum == nil {
 		t.Errorf("restored PCA model: %d features, %d components", got.Dim, got.K())
 	}
 	// The restored workspace works on: features, new spaces, saving again
@@ -332,8 +347,8 @@ func (unknownModel) MarshalBinary() ([]byte, error) { return []byte{1, 2, 3}, ni
 
 func TestSessionUnknownModel(t *testing.T) {
 	ws := filledWorkspace(t, tinyData(t, 1))
-	sp := *ws.Space("PCA-3")
-	sp.Name, sp.Model = "future", unknownModel{}
+	sp := *ws.Space("20261201-100000-pca-abcdef")
+	sp.ID, sp.Name, sp.Model = "20261201-100001-pca-fedcba", "future", unknownModel{}
 	if err := ws.SetSpace(&sp, ws.Generation()); err != nil {
 		t.Fatal(err)
 	}
@@ -384,7 +399,7 @@ func TestRestoreOnOtherDataChangesNothing(t *testing.T) {
 			t.Errorf("%s: %v", c.name, err)
 		}
 	}
-	if target.Data() != embedded || target.Generation() != gen || calls != 0 || len(target.SpaceNames()) != 0 {
+	if target.Data() != embedded || target.Generation() != gen || calls != 0 || len(target.Spaces()) != 0 {
 		t.Error("a refused restore changed the workspace")
 	}
 	if refs, _ := target.Selection(); len(refs) != 1 {

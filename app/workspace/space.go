@@ -1,6 +1,7 @@
 package workspace
 
 import (
+	"context"
 	"fmt"
 	"sort"
 
@@ -13,7 +14,11 @@ import (
 // projection, later an embedding or an autoencoder's code. Every split has
 // one row per item of the matching dataset.Split, in the same order.
 type Space struct {
-	Name             string // e.g. "pixels", "PCA-32"
+	// ID identifies the space: the ID of the run that computed it (see
+	// app/runs), or PixelsSpace. Name is what the user sees ("PCA-32",
+	// "seed net · softmax · 32-d · 8 ep"), which the user may change; Kind
+	// is the run's kind ("pca", "embedding", …; "pixels").
+	ID, Name, Kind   string
 	Train, Val, Test blas32.General
 	// Inverse, when not nil, maps a row of this space back to scaled
 	// features (e.g. a PCA reconstruction), writing into dst.
@@ -40,11 +45,15 @@ func (s *Space) Split(name string) blas32.General {
 // PixelsSpace is the name of the space of scaled input features.
 const PixelsSpace = "pixels"
 
-// SetSpace stores s under its name for the current generation, replacing a
-// space of the same name. A space computed for an older generation (the
-// data, split or scaling changed meanwhile) is dropped and an error
-// returned, so stale results never reach the panels.
+// SetSpace stores s under its ID (its Name when it has no ID) for the
+// current generation, replacing a space with the same ID. A space
+// computed for an older generation (the data, split or scaling changed
+// meanwhile) is dropped and an error returned, so stale results never reach
+// the panels.
 func (w *Workspace) SetSpace(s *Space, generation int) error {
+	if s.ID == "" {
+		s.ID = s.Name
+	}
 	w.mu.Lock()
 	if generation != w.generation {
 		w.mu.Unlock()
@@ -53,34 +62,63 @@ func (w *Workspace) SetSpace(s *Space, generation int) error {
 	if w.spaces == nil {
 		w.spaces = map[string]*Space{}
 	}
-	w.spaces[s.Name] = s
+	w.spaces[s.ID] = s
 	w.mu.Unlock()
 	w.notifySpaces()
 	return nil
 }
 
-// Space returns the space with the given name, or nil. PixelsSpace is
-// always available once data is open (its features are computed on first
-// use; see Features).
-func (w *Workspace) Space(name string) *Space {
+// Space returns the stored space with the given ID, or nil.
+func (w *Workspace) Space(id string) *Space {
 	w.mu.RLock()
 	defer w.mu.RUnlock()
-	return w.spaces[name]
+	return w.spaces[id]
 }
 
-// SpaceNames returns the names of the stored spaces, sorted.
-func (w *Workspace) SpaceNames() []string {
+// Spaces returns the stored spaces, sorted by ID (run IDs begin with the
+// time they were made, so this is oldest first).
+func (w *Workspace) Spaces() []*Space {
 	w.mu.RLock()
 	defer w.mu.RUnlock()
-	names := make([]string, 0, len(w.spaces))
-	for n := range w.spaces {
-		names = append(names, n)
+	out := make([]*Space, 0, len(w.spaces))
+	for _, s := range w.spaces {
+		out = append(out, s)
 	}
-	sort.Strings(names)
-	return names
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
 }
 
-// OnSpacesChange registers f to be called after a space is stored.
+// RenameSpace gives the stored space id a new name (a copy of the Space
+// is stored, so readers holding the old one are not raced) and tells the
+// OnSpacesChange listeners. It does nothing when no such space is stored.
+func (w *Workspace) RenameSpace(id, name string) {
+	w.mu.Lock()
+	s := w.spaces[id]
+	if s == nil || s.Name == name {
+		w.mu.Unlock()
+		return
+	}
+	c := *s
+	c.Name = name
+	w.spaces[id] = &c
+	w.mu.Unlock()
+	w.notifySpaces()
+}
+
+// DropSpace removes the stored space id and tells the OnSpacesChange
+// listeners.
+func (w *Workspace) DropSpace(id string) {
+	w.mu.Lock()
+	_, ok := w.spaces[id]
+	delete(w.spaces, id)
+	w.mu.Unlock()
+	if ok {
+		w.notifySpaces()
+	}
+}
+
+// OnSpacesChange registers f to be called after a space or a labelling is
+// stored, renamed or dropped.
 func (w *Workspace) OnSpacesChange(f func()) {
 	w.mu.Lock()
 	w.spaceListeners = append(w.spaceListeners, f)
@@ -165,4 +203,14 @@ func (it Items) Row(s *Space, i int) []float32 {
 	item := it.At(i)
 	m := s.Split(item.Split.Name)
 	return m.Data[item.Pos*m.Stride : item.Pos*m.Stride+m.Cols]
+}
+
+// PixelSpace returns the scaled input features as a Space; its Inverse is
+// the identity, so its centroids are images already.
+func (w *Workspace) PixelSpace(ctx context.Context) (*Space, error) {
+	train, val, test, err := w.Features(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &Space{ID: PixelsSpace, Name: PixelsSpace, Kind: PixelsSpace, Train: train.X, Val: val.X, Test: test.X, Inverse: func(dst, row []float32) { copy(dst, row) }}, nil
 }

@@ -57,6 +57,21 @@ func knownSpaceModel(kind string) bool {
 	return modelDecoders[kind] != nil
 }
 
+// DecodeSpaceModel decodes the bytes of a model of a registered kind (see
+// SpaceModel.MarshalBinary) and checks that it reads in features and makes
+// out values (either check is skipped when its value is 0). It never
+// panics.
+func DecodeSpaceModel(kind string, b []byte, in, out int) (SpaceModel, error) {
+	m, err := decodeSpaceModel(kind, b)
+	if err != nil {
+		return nil, err
+	}
+	if i, o := m.Dims(); (in > 0 && i != in) || (out > 0 && o != out) {
+		return nil, fmt.Errorf("the %s model maps %d features to %d values, not %d to %d", kind, i, o, in, out)
+	}
+	return m, nil
+}
+
 // decodeSpaceModel decodes a model of a registered kind; a decoder's
 // panic becomes an error.
 func decodeSpaceModel(kind string, b []byte) (m SpaceModel, err error) {

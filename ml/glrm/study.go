@@ -19,18 +19,18 @@ const DefaultImputationFraction = 0.2
 // Imputation is the outcome of ImputationStudy: root-mean-square errors on
 // the hidden entries of three ways of filling them in.
 type Imputation struct {
-	Fraction float64 // share of entries asked to hide
-	Hidden   int     // entries hidden
-	K        int     // rank of the GLRM and number of PCA components
+	Fraction float64 `json:"fraction"` // share of entries asked to hide
+	Hidden   int     `json:"hidden"`   // entries hidden
+	K        int     `json:"k"`        // rank of the GLRM and number of PCA components
 
-	GLRM float64 // RMSE of the GLRM reconstruction a_iᵀy_j
-	Mean float64 // RMSE of the mean of the column's observed entries
-	PCA  float64 // RMSE of the rank-K PCA reconstruction of the mean-filled data
+	GLRM float64 `json:"rmse_glrm"` // RMSE of the GLRM reconstruction a_iᵀy_j
+	Mean float64 `json:"rmse_mean"` // RMSE of the mean of the column's observed entries
+	PCA  float64 `json:"rmse_pca"`  // RMSE of the rank-K PCA reconstruction of the mean-filled data
 
-	Iterations  int     // GLRM iterations
-	Objective   float64 // final GLRM objective
-	GLRMSeconds float64 // time of the GLRM fit
-	PCASeconds  float64 // time of the PCA fit and reconstruction
+	Iterations  int     `json:"iterations"`   // GLRM iterations
+	Objective   float64 `json:"objective"`    // final GLRM objective
+	GLRMSeconds float64 `json:"glrm_seconds"` // time of the GLRM fit
+	PCASeconds  float64 `json:"pca_seconds"`  // time of the PCA fit and reconstruction
 }
 
 // ImputationStudy hides round(fraction·n·d) entries of X chosen at random
@@ -137,12 +137,12 @@ func DefaultCompressionRanks() []int { return []int{2, 4, 8, 16, 32, 64, 128, 25
 
 // CompressionPoint is the result of one rank of CompressionStudy.
 type CompressionPoint struct {
-	K                int
-	Accuracy         float64 // kNN accuracy on the evaluation rows
-	Iterations       int     // GLRM iterations
-	FitSeconds       float64 // GLRM fit on the training rows
-	TransformSeconds float64 // Transform of the evaluation rows
-	ClassifySeconds  float64 // kNN Fit and Predict on the k-dimensional rows
+	K                int     `json:"k"`
+	Accuracy         float64 `json:"accuracy"`          // kNN accuracy on the evaluation rows
+	Iterations       int     `json:"iterations"`        // GLRM iterations
+	FitSeconds       float64 `json:"fit_seconds"`       // GLRM fit on the training rows
+	TransformSeconds float64 `json:"transform_seconds"` // Transform of the evaluation rows
+	ClassifySeconds  float64 `json:"classify_seconds"`  // kNN Fit and Predict on the k-dimensional rows
 }
 
 // CompressionStudy measures, for each rank k in ks, how well a

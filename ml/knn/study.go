@@ -56,9 +56,9 @@ func (c *Classifier) SweepK(ctx context.Context, Q blas32.General, truth []int, 
 
 // CurvePoint is one point of a learning curve.
 type CurvePoint struct {
-	N       int     // training rows used
-	Error   float64 // error rate on the evaluation rows
-	Seconds float64 // time to fit and predict
+	N       int     `json:"n"`       // training rows used
+	Error   float64 `json:"error"`   // error rate on the evaluation rows
+	Seconds float64 `json:"seconds"` // time to fit and predict
 }
 
 // LearningCurve measures the error of kNN (k neighbours, metric m) on
@@ -115,7 +115,8 @@ func LearningCurve(ctx context.Context, X blas32.General, y []int, Q blas32.Gene
 // log₂ error = Intercept + Slope·log₂ n. −Slope is how much log₂ of the
 // error falls per doubling of the training set.
 type PowerLaw struct {
-	Slope, Intercept float64
+	Slope     float64 `json:"slope"`
+	Intercept float64 `json:"intercept"`
 }
 
 // FitPowerLaw fits a PowerLaw to the points by least squares; points with

@@ -1,4 +1,4 @@
-package workspace
+package service
 
 import (
 	"context"
@@ -6,21 +6,13 @@ import (
 	"image"
 	"time"
 
+	"embedscope/app/runs"
+	"embedscope/app/workspace"
 	"embedscope/ml/dataset"
 	"embedscope/ml/kmeans"
 	"embedscope/ml/metrics"
 	"embedscope/ml/progress"
 )
-
-// PixelSpace returns the scaled input features as a Space; its Inverse is
-// the identity, so its centroids are images already.
-func (w *Workspace) PixelSpace(ctx context.Context) (*Space, error) {
-	train, val, test, err := w.Features(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return &Space{Name: PixelsSpace, Train: train.X, Val: val.X, Test: test.X, Inverse: func(dst, row []float32) { copy(dst, row) }}, nil
-}
 
 // ClusterQuality scores a clustering of the training rows against their
 // classes.
@@ -32,8 +24,9 @@ type ClusterQuality struct {
 
 // Clustering is k-means on the training split of one space.
 type Clustering struct {
+	Run           runs.Record
 	Generation    int
-	Space         *Space
+	Space         *workspace.Space
 	Model         *kmeans.Model
 	Classes       []int // class of each training row
 	Quality       ClusterQuality
@@ -43,22 +36,49 @@ type Clustering struct {
 	Seconds       float64
 }
 
-// Cluster runs k-means (k-means++, nInit seeded restarts) on the training
-// rows of space and scores the clusters against the classes. It returns an
+// ClusterRequest asks for k-means on the training rows of a space.
+type ClusterRequest struct {
+	Space string `json:"space"`  // space ID: "pixels" or a run ID
+	K     int    `json:"k"`      // clusters, from 1 to the training rows
+	NInit int    `json:"n_init"` // k-means++ restarts, ≥ 1 (the best inertia is kept)
+	Seed  uint64 `json:"seed"`
+}
+
+// Cluster runs k-means (k-means++, req.NInit seeded restarts) on the
+// training rows of the requested space, scores the clusters against the
+// classes and records the run (its lineage names the space). It returns an
 // error for k outside 1..rows.
-func (w *Workspace) Cluster(ctx context.Context, space *Space, k, nInit int, seed uint64, t *progress.Tracker) (*Clustering, error) {
+func (s *Service) Cluster(ctx context.Context, req ClusterRequest, t *progress.Tracker) (*Clustering, error) {
+	w := s.WS
 	gen := w.Generation()
 	ds := w.Data()
 	if ds == nil {
 		return nil, fmt.Errorf("no data set is open")
 	}
+	if req.NInit < 1 || req.NInit > 1000 {
+		return nil, fmt.Errorf("k-means needs from 1 to 1000 restarts, not %d", req.NInit)
+	}
+	space, err := s.Space(ctx, req.Space)
+	if err != nil {
+		return nil, err
+	}
+	k, nInit, seed := req.K, req.NInit, req.Seed
 	X := space.Train
 	if k < 1 || k > X.Rows {
 		return nil, fmt.Errorf("cannot make %d clusters of %d training rows: choose k from 1 to %d", k, X.Rows, X.Rows)
 	}
+	var parents []string
+	if space.ID != workspace.PixelsSpace {
+		parents = []string{space.ID}
+	}
+	rec, err := s.begin(runs.KindKMeans, fmt.Sprintf("k-means k=%d on %s", k, space.Name), req, true, parents...)
+	if err != nil {
+		return nil, err
+	}
 	start := time.Now()
 	m, err := kmeans.KMeans{K: k, NInit: nInit, Seed: seed, Progress: t}.Fit(ctx, X)
 	if err != nil {
+		s.end(rec, start, nil, gen, err)
 		return nil, err
 	}
 	c := &Clustering{Generation: gen, Space: space, Model: m, Classes: w.Splits().Train.Labels(), Seconds: time.Since(start).Seconds()}
@@ -84,6 +104,12 @@ func (w *Workspace) Cluster(ctx context.Context, space *Space, k, nInit int, see
 		}
 		c.Majority[j], c.MajorityShare[j] = best, float64(row[best])/float64(n)
 	}
+	rec.Metrics = map[string]float64{"purity_mean": q.PurityMean, "purity_weighted": q.PurityWeighted, "nmi": q.NMI, "ari": q.ARI,
+		"accuracy_hungarian": q.Accuracy, "inertia": m.Inertia}
+	if err := s.end(rec, start, nil, gen, nil); err != nil {
+		return nil, err
+	}
+	c.Run = *rec
 	return c, nil
 }
 
@@ -103,7 +129,7 @@ func (c *Clustering) CentroidImages(ds *dataset.Dataset, sc *dataset.Scaler) ([]
 	row := make([]float32, ds.Dim)
 	for j := range out {
 		c.Space.Inverse(row, C.Data[j*C.Stride:j*C.Stride+C.Cols])
-		out[j] = FeatureImage(ds, sc, row)
+		out[j] = workspace.FeatureImage(ds, sc, row)
 	}
 	return out, nil
 }

@@ -1,4 +1,4 @@
-package workspace
+package service
 
 import (
 	"context"
@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"embedscope/ml/dataset"
-	"embedscope/ml/pca"
 )
 
 // TestSpaceFilesPairTogether: a projector pair is replaced together or not
@@ -18,26 +17,26 @@ import (
 // even with the same number of rows.
 func TestSpaceFilesPairTogether(t *testing.T) {
 	ctx := context.Background()
-	ws := New()
-	if err := ws.SetData(tinyData(t, 1)); err != nil {
-		t.Fatal(err)
-	}
+	svc := embeddedService(t)
 	encode := func(k int) SpaceFiles {
 		t.Helper()
-		p, err := ws.FitPCA(ctx, k, pca.Full, nil)
+		p, err := svc.FitPCA(ctx, PCARequest{Components: k}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		f, err := ws.EncodeSpace(p.Space, "tsv")
+		f, err := svc.EncodeSpace(p.Space, "tsv")
 		if err != nil {
 			t.Fatal(err)
 		}
 		return f
 	}
+	write := func(f SpaceFiles, path string) error {
+		return WritePair(path, f.Vectors, MetadataPath(path), f.Metadata)
+	}
 	dir := t.TempDir()
 	path := filepath.Join(dir, "pca.tsv")
 	old, next := encode(2), encode(3)
-	if err := old.Write(path); err != nil {
+	if err := write(old, path); err != nil {
 		t.Fatal(err)
 	}
 	if ds, err := dataset.Load(ctx, path, nil); err != nil || ds.Dim != 2 {
@@ -51,7 +50,7 @@ func TestSpaceFilesPairTogether(t *testing.T) {
 	if err := os.MkdirAll(filepath.Join(meta, "x"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := next.Write(path); err == nil {
+	if err := write(next, path); err == nil {
 		t.Fatal("writing over a folder succeeded")
 	}
 	if b, _ := os.ReadFile(path); string(b) != string(old.Vectors) {
@@ -61,7 +60,7 @@ func TestSpaceFilesPairTogether(t *testing.T) {
 	os.WriteFile(meta, oldMeta, 0o644)
 
 	// New vectors beside the old metadata (what a crash between the two
-	// renames leaves): the same 75 rows, refused.
+	// renames leaves): the same 10,000 rows, refused.
 	os.WriteFile(path, next.Vectors, 0o644)
 	_, err := dataset.Load(ctx, path, nil)
 	if err == nil || !strings.Contains(err.Error(), "the two files were not written together") || !strings.Contains(err.Error(), "pca_metadata.tsv") {

@@ -1,13 +1,13 @@
-package workspace
+package service
 
 import (
 	"context"
 	"fmt"
 	"image"
-	"math"
 
 	"gonum.org/v1/gonum/blas/blas32"
 
+	"embedscope/app/workspace"
 	"embedscope/ml/dataset"
 	"embedscope/ml/kmeans"
 	"embedscope/ml/metrics"
@@ -22,18 +22,27 @@ type Prototypes struct {
 	Model      *prototype.Model
 	// Space is the feature space the prototypes live in (nil: the scaled
 	// pixels). Train, Val and Test hold its rows with their splits.
-	Space    *Space
-	Train    Features
-	Val      Features
-	Test     Features
+	Space    *workspace.Space
+	Train    workspace.Features
+	Val      workspace.Features
+	Test     workspace.Features
 	Accuracy map[string]float64 // by split name, for the non-empty splits
 	pixels   *dataset.Scaler    // the scaling of the pixels, to draw prototypes
 }
 
 // FitPrototypes computes one prototype per class (its mean on the training
-// split) in space (nil: the scaled pixels) and scores all splits. It
+// split) in the space spaceID ("" or "pixels": the scaled pixels) and
+// scores all splits. It
 // returns an error naming the class when a class has no training rows.
-func (w *Workspace) FitPrototypes(ctx context.Context, space *Space, t *progress.Tracker) (*Prototypes, error) {
+func (s *Service) FitPrototypes(ctx context.Context, spaceID string, t *progress.Tracker) (*Prototypes, error) {
+	var space *workspace.Space
+	if spaceID != "" && spaceID != workspace.PixelsSpace {
+		var err error
+		if space, err = s.Space(ctx, spaceID); err != nil {
+			return nil, err
+		}
+	}
+	w := s.WS
 	gen := w.Generation()
 	ds := w.Data()
 	if ds == nil {
@@ -60,9 +69,17 @@ func (w *Workspace) FitPrototypes(ctx context.Context, space *Space, t *progress
 // SpaceName names the space of the prototypes.
 func (p *Prototypes) SpaceName() string {
 	if p.Space == nil {
-		return PixelsSpace
+		return workspace.PixelsSpace
 	}
 	return p.Space.Name
+}
+
+// SpaceID is the ID of the space of the prototypes.
+func (p *Prototypes) SpaceID() string {
+	if p.Space == nil {
+		return workspace.PixelsSpace
+	}
+	return p.Space.ID
 }
 
 // WithSplitClass returns a copy of p in which class c is represented by k
@@ -99,7 +116,7 @@ func (p *Prototypes) WithSplitClass(ctx context.Context, c, k, nInit int, seed u
 
 func (p *Prototypes) score(ctx context.Context) error {
 	p.Accuracy = map[string]float64{}
-	for _, f := range []Features{p.Train, p.Val, p.Test} {
+	for _, f := range []workspace.Features{p.Train, p.Val, p.Test} {
 		if f.Split.Len() == 0 {
 			continue
 		}
@@ -119,7 +136,7 @@ func (p *Prototypes) score(ctx context.Context) error {
 }
 
 // Split returns the features of the split with the given name.
-func (p *Prototypes) Split(name string) Features {
+func (p *Prototypes) Split(name string) workspace.Features {
 	switch name {
 	case "validation":
 		return p.Val
@@ -132,7 +149,7 @@ func (p *Prototypes) Split(name string) Features {
 // Analysis is the nearest-prototype decision on one split with what the
 // error galleries need.
 type Analysis struct {
-	Split     Features
+	Split     workspace.Features
 	Pred      []prototype.Prediction
 	Own       []float64 // mean squared distance to the nearest prototype of the true class
 	Confusion metrics.Confusion
@@ -181,16 +198,5 @@ func (p *Prototypes) PrototypeImage(ds *dataset.Dataset, r int) *image.Gray {
 		p.Space.Inverse(dec, row)
 		row = dec
 	}
-	return FeatureImage(ds, p.pixels, row)
-}
-
-// FeatureImage turns a row of scaled features back into an image.
-func FeatureImage(ds *dataset.Dataset, sc *dataset.Scaler, row []float32) *image.Gray {
-	raw := make([]float32, len(row))
-	sc.Inverse(raw, row)
-	img := image.NewGray(image.Rect(0, 0, ds.Width, ds.Height))
-	for j, v := range raw {
-		img.Pix[j] = uint8(math.Round(math.Max(0, math.Min(255, float64(v)))))
-	}
-	return img
+	return workspace.FeatureImage(ds, p.pixels, row)
 }

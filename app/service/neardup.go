@@ -1,4 +1,4 @@
-package workspace
+package service
 
 import (
 	"context"
@@ -37,8 +37,8 @@ type NearDuplicates struct {
 // with an exact 1-nearest-neighbour search within train, within test and
 // from test to train, on the raw (unscaled) values. The threshold is a
 // root-mean-square difference per feature: RMS = ‖a − b‖ / √d.
-func (w *Workspace) FindNearDuplicates(ctx context.Context, maxRMS float64, t *progress.Tracker) (NearDuplicates, error) {
-	ds := w.Data()
+func (s *Service) FindNearDuplicates(ctx context.Context, maxRMS float64, t *progress.Tracker) (NearDuplicates, error) {
+	ds := s.WS.Data()
 	if ds == nil {
 		return NearDuplicates{}, fmt.Errorf("no data set is open")
 	}
