@@ -46,7 +46,7 @@ func New(a fyne.App, opts Options) (*UI, error) {
 	w := a.NewWindow("EmbedScope")
 	ctx, cancel := context.WithCancel(context.Background())
 	runner := jobs.NewRunner(ctx)
-	runner.Dispatch = fyne.Do
+	runner.Dispatch = views.Dispatch
 	u := &UI{App: a, Window: w, cancel: cancel}
 	ws := workspace.New()
 	svc, err := service.New(ws, nil)

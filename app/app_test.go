@@ -60,7 +60,7 @@ func TestAppOpensEmbeddedDataAndExportsAFigure(t *testing.T) {
 	}
 	waitFor(t, "the window title", 5*time.Second, func() bool {
 		var title string
-		fyne.DoAndWait(func() { title = u.Window.Title() })
+		uiDo(func() { title = u.Window.Title() })
 		return strings.Contains(title, "Fashion-MNIST")
 	})
 	if got := len(u.Tabs.Items); got != len(views.Panels) {
@@ -91,7 +91,7 @@ func TestAppOpensEmbeddedDataAndExportsAFigure(t *testing.T) {
 	// The window fits a 1280×800 screen with every panel built and data shown
 	// (a panel whose content outgrows it pushes the status bar off screen).
 	var minH float32
-	fyne.DoAndWait(func() { minH = u.Window.Content().MinSize().Height })
+	uiDo(func() { minH = u.Window.Content().MinSize().Height })
 	if minH > 760 {
 		t.Errorf("the window needs %v pixels of height, more than a 1280×800 screen gives", minH)
 	}

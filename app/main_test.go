@@ -3,7 +3,13 @@ package app
 import (
 	"os"
 	"testing"
+
+	"embedscope/views"
 )
+
+// uiDo runs widget work as the app's UI goroutine would: one function at a
+// time with the panels' own.
+var uiDo func(func())
 
 // TestMain keeps the runs of the tests in a temporary folder, never in the
 // user's.
@@ -13,6 +19,7 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	os.Setenv("EMBEDSCOPE_RUNS", dir)
+	uiDo = views.SerialiseForTests()
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)

@@ -26,7 +26,7 @@ import (
 // (a dialog), "" when none is shown.
 func overlayText(u *UI) string {
 	var b strings.Builder
-	fyne.DoAndWait(func() {
+	uiDo(func() {
 		top := u.Window.Canvas().Overlays().Top()
 		if top == nil {
 			return
@@ -96,7 +96,7 @@ func TestSessionSaveAndOpenInApp(t *testing.T) {
 	ws.Select(sandals, workspace.Replace, "prototypes confusion matrix")
 	ws.SetIsolated(true)
 	ws.SetSetting("prototypes.cell", "5,7")
-	fyne.DoAndWait(func() {
+	uiDo(func() {
 		u.ShowPanel("prototypes")
 		u.Window.Resize(fyne.NewSize(1100, 700))
 	})
@@ -115,7 +115,7 @@ func TestSessionSaveAndOpenInApp(t *testing.T) {
 	ws.ClearSelection()
 	ws.SetScaling(dataset.ScaleDiv255)
 	ws.SetSetting("prototypes.cell", "")
-	fyne.DoAndWait(func() {
+	uiDo(func() {
 		u.ShowPanel("data")
 		u.Window.Resize(fyne.NewSize(1280, 800))
 	})
@@ -141,7 +141,7 @@ func TestSessionSaveAndOpenInApp(t *testing.T) {
 	}
 	var idx int
 	var size fyne.Size
-	fyne.DoAndWait(func() { idx, size = u.Tabs.SelectedIndex(), u.Window.Canvas().Size() })
+	uiDo(func() { idx, size = u.Tabs.SelectedIndex(), u.Window.Canvas().Size() })
 	if idx != panelIndex(t, "prototypes") || size != fyne.NewSize(1100, 700) {
 		t.Errorf("panel %d, window %v after opening: want the prototypes panel at 1100×700", idx, size)
 	}
@@ -200,7 +200,7 @@ func TestOpenSessionFailuresKeepTheWorkspace(t *testing.T) {
 		if !strings.Contains(shown, c.want[0]) {
 			t.Errorf("the dialog says %q", shown)
 		}
-		fyne.DoAndWait(func() { u.Window.Canvas().Overlays().Top().Hide() })
+		uiDo(func() { u.Window.Canvas().Overlays().Top().Hide() })
 	}
 	if refs, _ := ws.Selection(); ws.Data() != before || ws.Generation() != gen || len(refs) != 1 {
 		t.Error("a failed open changed the workspace")
@@ -230,7 +230,7 @@ func TestRecentFiles(t *testing.T) {
 		}
 		files = append(files, f)
 	}
-	fyne.DoAndWait(func() {
+	uiDo(func() {
 		u.addRecent(recentSession, files[0])
 		u.addRecent(recentData, dir)
 		u.addRecent(recentSession, files[0])
@@ -238,7 +238,7 @@ func TestRecentFiles(t *testing.T) {
 	if r := u.RecentFiles(); len(r) != 2 || r[0].Path != files[0] || r[1] != (recentFile{recentData, dir}) {
 		t.Errorf("recent %v", r)
 	}
-	fyne.DoAndWait(func() {
+	uiDo(func() {
 		for _, f := range files {
 			u.addRecent(recentSession, f)
 		}
@@ -251,7 +251,7 @@ func TestRecentFiles(t *testing.T) {
 	if r := u.RecentFiles(); len(r) != maxRecent-1 || r[0].Path != files[8] || len(u.App.Preferences().StringList(prefRecent)) != maxRecent-1 {
 		t.Errorf("a deleted file stays in the recent list: %v", r)
 	}
-	fyne.DoAndWait(func() { u.openRecent(recentFile{recentSession, files[9]}) })
+	uiDo(func() { u.openRecent(recentFile{recentSession, files[9]}) })
 	if txt := overlayText(u); !strings.Contains(txt, "can no longer be found") {
 		t.Errorf("opening a recent file that has gone: %q", txt)
 	}
@@ -269,7 +269,7 @@ func TestRecentFiles(t *testing.T) {
 	if r := u.RecentFiles(); r[0] != (recentFile{recentData, csv}) {
 		t.Errorf("after opening %s the first recent file is %v", csv, r[0])
 	}
-	fyne.DoAndWait(u.clearRecent)
+	uiDo(u.clearRecent)
 	if len(u.RecentFiles()) != 0 || !menuItem(u, "File", "Open recent").ChildMenu.Items[0].Disabled {
 		t.Error("the recent list was not cleared")
 	}
@@ -281,7 +281,7 @@ func TestWindowSizeAndPanelAreRemembered(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fyne.DoAndWait(func() {
+	uiDo(func() {
 		u.ShowPanel("pca")
 		u.Window.Resize(fyne.NewSize(1000, 650))
 		u.Close()
@@ -292,7 +292,7 @@ func TestWindowSizeAndPanelAreRemembered(t *testing.T) {
 	}
 	var idx int
 	var size fyne.Size
-	fyne.DoAndWait(func() { idx, size = u2.Tabs.SelectedIndex(), u2.Window.Canvas().Size() })
+	uiDo(func() { idx, size = u2.Tabs.SelectedIndex(), u2.Window.Canvas().Size() })
 	if idx != panelIndex(t, "pca") || size != fyne.NewSize(1000, 650) {
 		t.Errorf("started on panel %d at %v, want the PCA panel at 1000×650", idx, size)
 	}
@@ -303,7 +303,7 @@ func TestWindowSizeAndPanelAreRemembered(t *testing.T) {
 	if u3.Tabs.SelectedIndex() != 0 {
 		t.Error("--view did not win over the remembered panel")
 	}
-	fyne.DoAndWait(func() { u2.Close(); u3.Close() })
+	uiDo(func() { u2.Close(); u3.Close() })
 }
 
 func TestThemeSwitch(t *testing.T) {
@@ -315,7 +315,7 @@ func TestThemeSwitch(t *testing.T) {
 	bg := func() any { return a.Settings().Theme().Color(theme.ColorNameBackground, theme.VariantLight) }
 	dark := theme.DefaultTheme().Color(theme.ColorNameBackground, theme.VariantDark)
 	light := theme.DefaultTheme().Color(theme.ColorNameBackground, theme.VariantLight)
-	fyne.DoAndWait(func() { u.SetTheme(ThemeDark) })
+	uiDo(func() { u.SetTheme(ThemeDark) })
 	if bg() != dark || a.Preferences().String(prefTheme) != ThemeDark {
 		t.Errorf("dark theme: background %v, preference %q", bg(), a.Preferences().String(prefTheme))
 	}
@@ -339,15 +339,15 @@ func TestThemeSwitch(t *testing.T) {
 	if bg() != dark {
 		t.Error("the dark theme was not applied at start")
 	}
-	fyne.DoAndWait(func() { u2.SetTheme(ThemeLight) })
+	uiDo(func() { u2.SetTheme(ThemeLight) })
 	if bg2 := a.Settings().Theme().Color(theme.ColorNameBackground, theme.VariantDark); bg2 != light {
 		t.Errorf("light theme under a dark desktop: background %v", bg2)
 	}
-	fyne.DoAndWait(func() { u2.SetTheme(ThemeSystem) })
+	uiDo(func() { u2.SetTheme(ThemeSystem) })
 	if a.Settings().Theme() != theme.DefaultTheme() {
 		t.Error("the system choice does not use the default theme")
 	}
-	fyne.DoAndWait(func() { u.Close(); u2.Close() })
+	uiDo(func() { u.Close(); u2.Close() })
 }
 
 func TestSessionMenuAndShortcuts(t *testing.T) {
@@ -359,7 +359,7 @@ func TestSessionMenuAndShortcuts(t *testing.T) {
 			t.Errorf("File ▸ %s missing or without its shortcut", label)
 		}
 	}
-	fyne.DoAndWait(u.showShortcuts)
+	uiDo(u.showShortcuts)
 	if txt := overlayText(u); !strings.Contains(txt, "Ctrl+S") || !strings.Contains(txt, "Ctrl+L") {
 		t.Errorf("the shortcuts dialog does not list the session shortcuts: %q", txt)
 	}

@@ -11,3 +11,7 @@ var (
 	uiDo        = fyne.Do
 	uiDoAndWait = fyne.DoAndWait
 )
+
+// Dispatch runs f on the UI goroutine (fyne.Do, or the tests' serial
+// dispatcher): the app's job runner delivers its callbacks through it.
+func Dispatch(f func()) { uiDo(f) }

@@ -1,50 +1,9 @@
 package views
 
 import (
-	"bytes"
-	"runtime"
-	"strconv"
-	"sync"
 	"testing"
 )
 
-// serialUI runs the functions given to uiDo one at a time, as the real
-// driver's single UI goroutine does; a call made from inside one (a
-// listener that updates another widget) runs at once, as it would there.
-type serialUI struct {
-	mu    sync.Mutex // held while a function runs
-	owner sync.Map   // goroutine id → true while it holds mu
-}
-
-func goroutineID() uint64 {
-	var buf [64]byte
-	b := buf[:runtime.Stack(buf[:], false)]
-	b = bytes.TrimPrefix(b, []byte("goroutine "))
-	id, _ := strconv.ParseUint(string(b[:bytes.IndexByte(b, ' ')]), 10, 64)
-	return id
-}
-
-func (s *serialUI) do(f func()) {
-	id := goroutineID()
-	if _, mine := s.owner.Load(id); mine {
-		f()
-		return
-	}
-	s.mu.Lock()
-	s.owner.Store(id, true)
-	defer func() {
-		s.owner.Delete(id)
-		s.mu.Unlock()
-	}()
-	f()
-}
-
-// testUI serialises the UI work of every test in the package.
-var testUI = &serialUI{}
-
 // serialiseUI makes uiDo and uiDoAndWait serial (for the rest of the
 // package's tests) and returns the function for a job runner's Dispatch.
-func serialiseUI(*testing.T) func(func()) {
-	uiDo, uiDoAndWait = testUI.do, testUI.do
-	return testUI.do
-}
+func serialiseUI(*testing.T) func(func()) { return SerialiseForTests() }

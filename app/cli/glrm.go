@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"embedscope/app/service"
-	"embedscope/ml/glrm"
 	"embedscope/ml/progress"
 )
 
@@ -16,17 +15,17 @@ func init() {
 
 // GLRMResult is what `embedscope glrm --json` prints.
 type GLRMResult struct {
-	RunID       string                  `json:"run_id"`
-	Data        string                  `json:"data"`
-	K           int                     `json:"k"`
-	NonNegative bool                    `json:"non_negative"`
-	Rows        int                     `json:"rows"`
-	Iterations  int                     `json:"iterations"`
-	Objective   float64                 `json:"objective"`
-	FitSeconds  float64                 `json:"fit_seconds"`
-	Imputation  *glrm.Imputation        `json:"imputation,omitempty"`
-	Compression []glrm.CompressionPoint `json:"compression,omitempty"`
-	EvalSplit   string                  `json:"eval_split,omitempty"`
+	RunID       string                     `json:"run_id"`
+	Data        string                     `json:"data"`
+	K           int                        `json:"k"`
+	NonNegative bool                       `json:"non_negative"`
+	Rows        int                        `json:"rows"`
+	Iterations  int                        `json:"iterations"`
+	Objective   float64                    `json:"objective"`
+	FitSeconds  float64                    `json:"fit_seconds"`
+	Imputation  *service.Imputation        `json:"imputation,omitempty"`
+	Compression []service.CompressionPoint `json:"compression,omitempty"`
+	EvalSplit   string                     `json:"eval_split,omitempty"`
 	// FullAccuracy is kNN(5) on every feature, beside the compression study.
 	FullAccuracy float64 `json:"full_accuracy,omitempty"`
 }

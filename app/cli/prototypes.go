@@ -8,7 +8,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"embedscope/ml/knn"
 	"embedscope/ml/progress"
 )
 
@@ -98,15 +97,15 @@ func (r PrototypesResult) writeText(w io.Writer) {
 
 // ScalingResult is what `embedscope scaling --json` prints.
 type ScalingResult struct {
-	Data         string           `json:"data"`
-	K            int              `json:"k"`
-	EvalSplit    string           `json:"eval_split"`
-	Points       []knn.CurvePoint `json:"points"`
-	Slope        float64          `json:"slope"`          // of log2(error) against log2(n)
-	Extrapolated float64          `json:"extrapolated"`   // error predicted at FullSize
-	FullSize     int              `json:"full_size"`      // all training images of the source
-	SweepK       []int            `json:"sweep_k"`        // k values of the sweep
-	SweepAcc     []float64        `json:"sweep_accuracy"` // with all training rows of the split
+	Data         string               `json:"data"`
+	K            int                  `json:"k"`
+	EvalSplit    string               `json:"eval_split"`
+	Points       []service.CurvePoint `json:"points"`
+	Slope        float64              `json:"slope"`          // of log2(error) against log2(n)
+	Extrapolated float64              `json:"extrapolated"`   // error predicted at FullSize
+	FullSize     int                  `json:"full_size"`      // all training images of the source
+	SweepK       []int                `json:"sweep_k"`        // k values of the sweep
+	SweepAcc     []float64            `json:"sweep_accuracy"` // with all training rows of the split
 }
 
 func runScaling(c *Context, args []string) error {

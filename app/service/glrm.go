@@ -272,3 +272,9 @@ func (s *Service) Compression(ctx context.Context, req CompressionRequest, t *pr
 	res.Full = metrics.Accuracy(pred, ev.Split.Labels())
 	return res, nil
 }
+
+// Result types of the GLRM studies, as the front ends print them.
+type (
+	Imputation       = glrm.Imputation
+	CompressionPoint = glrm.CompressionPoint
+)

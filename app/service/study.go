@@ -121,3 +121,6 @@ func (s *Service) SplitAccuracy(ctx context.Context, space, split string, k int,
 	}
 	return metrics.Accuracy(pred, labels), nil
 }
+
+// CurvePoint is one point of a learning curve.
+type CurvePoint = knn.CurvePoint
