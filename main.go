@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"strings"
 
 	_ "embedscope/app/locale" // before fyne: see the package doc
 
@@ -14,8 +15,16 @@ import (
 	"embedscope/app/cli"
 )
 
+// headless reports whether the arguments (without the program name) run
+// the CLI: a first argument that is a command, or that is not a flag (an
+// unknown command, which cli.Main refuses with the list of commands and
+// exit status 2 instead of opening the window).
+func headless(args []string) bool {
+	return len(args) > 0 && (cli.IsCommand(args[0]) || !strings.HasPrefix(args[0], "-"))
+}
+
 func main() {
-	if len(os.Args) > 1 && cli.IsCommand(os.Args[1]) {
+	if headless(os.Args[1:]) {
 		os.Exit(cli.Main(os.Args[1:], os.Stdout, os.Stderr))
 	}
 	fs := flag.NewFlagSet("embedscope", flag.ExitOnError)

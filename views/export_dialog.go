@@ -74,10 +74,10 @@ func parseExport(path, width, height, dpi string) (exportSettings, error) {
 	if err != nil {
 		return s, err
 	}
-	if w*h*d*d > 400e6 {
-		return s, fmt.Errorf("%.0f×%.0f pixels is too large an image: lower the size or the resolution", w*d, h*d)
-	}
 	s.Width, s.Height, s.DPI = vg.Length(w)*vg.Inch, vg.Length(h)*vg.Inch, int(d+0.5)
+	if err := figures.CheckSize(s.Width, s.Height, filepath.Ext(s.Path), s.DPI); err != nil {
+		return exportSettings{}, err
+	}
 	return s, nil
 }
 

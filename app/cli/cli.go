@@ -140,7 +140,7 @@ func parse(c *Context, fs *flag.FlagSet, args []string) error {
 		fs.Usage()
 		return errUsage
 	}
-	return nil
+	return checkFlags(fs) // ranges of numbers, --out (flagcheck.go)
 }
 
 // open loads the data set named by the flags into a new workspace.

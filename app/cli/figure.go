@@ -88,12 +88,13 @@ func figureNames() string {
 
 func runExportFigure(c *Context, args []string) error {
 	var d dataFlags
-	fs := newFlagSet(c, "export-figure", "export-figure --figure NAME --out FILE.png|.svg|.pdf [--data D]")
+	fs := newFlagSet(c, "export-figure", "export-figure --figure NAME --out FILE.png|.svg|.pdf [--width IN] [--height IN] [--dpi 96] [--data D]")
 	d.add(fs)
 	name := fs.String("figure", "", "figure to render: "+figureNames())
 	out := fs.String("out", "", "output file; the extension chooses PNG, SVG or PDF")
 	width := fs.Float64("width", 0, "width in inches (default: the figure's own)")
 	height := fs.Float64("height", 0, "height in inches (default: the figure's own)")
+	dpi := fs.Int("dpi", 96, "resolution of a PNG in dots per inch")
 	fs.IntVar(&c.Components, "components", 32, "PCA components (pca-* figures)")
 	if err := parse(c, fs, args); err != nil {
 		return err
@@ -109,6 +110,11 @@ func runExportFigure(c *Context, args []string) error {
 	if err := figures.CheckFormat(filepath.Ext(*out)); err != nil {
 		return err // checked before the (possibly long) computation below
 	}
+	if *width > 0 && *height > 0 {
+		if err := figures.CheckSize(vg.Length(*width)*vg.Inch, vg.Length(*height)*vg.Inch, filepath.Ext(*out), *dpi); err != nil {
+			return err
+		}
+	}
 	svc, err := d.service(c)
 	if err != nil {
 		return err
@@ -123,7 +129,11 @@ func runExportFigure(c *Context, args []string) error {
 	if *height > 0 {
 		h = vg.Length(*height) * vg.Inch
 	}
-	if err := figures.Save(p, w, h, *out); err != nil {
+	data, err := figures.EncodeDPI(p, w, h, filepath.Ext(*out), *dpi)
+	if err != nil {
+		return err
+	}
+	if err := figures.WriteFileAtomic(*out, data); err != nil {
 		return err
 	}
 	res := map[string]any{"figure": *name, "out": *out, "width_in": float64(w / vg.Inch), "height_in": float64(h / vg.Inch)}

@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"sort"
 	"strings"
+	"syscall"
 	"time"
 
 	"embedscope/ml/atomicfile"
@@ -213,9 +214,10 @@ func (s *Store) ReadModel(id string, max int64) ([]byte, error) {
 	return b, nil
 }
 
-// readCapped reads a regular file of at most max bytes.
+// readCapped reads a regular file of at most max bytes. It is opened
+// without blocking, so that a FIFO is refused rather than waited on.
 func readCapped(path string, max int64) ([]byte, error) {
-	f, err := os.Open(path)
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, err
 	}

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/csv"
 	"fmt"
-	"os"
 	"strconv"
 	"strings"
 
@@ -161,20 +160,10 @@ func (s *Service) ExportSpace(ctx context.Context, req ExportRequest) (*ExportRe
 }
 
 // WritePair writes two files that belong together (a projector's vectors
-// and metadata) so that a failure leaves both old files or both new: each
-// is written to a temporary file first; then the old files are set aside,
-// the new ones renamed into place, and on any failure the old ones are put
-// back.
+// and metadata) so that a failure leaves both old files or both new (see
+// atomicfile.WriteFiles); the metadata names the vectors it goes with
+// (dataset.WriteTSVPair), so a pair mixed by a crash between the two
+// renames is refused when it is read.
 func WritePair(pathA string, a []byte, pathB string, b []byte) error {
-	tmpA, err := atomicfile.WriteTemp(pathA, a)
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmpA)
-	tmpB, err := atomicfile.WriteTemp(pathB, b)
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmpB)
-	return atomicfile.RenamePair(tmpA, pathA, tmpB, pathB)
+	return atomicfile.WriteFiles([]atomicfile.File{{Path: pathA, Data: a}, {Path: pathB, Data: b}})
 }

@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"io"
 	"maps"
 	"os"
 	"path/filepath"
 	"slices"
+	"syscall"
 	"time"
 
 	"embedscope/ml/atomicfile"
@@ -161,10 +163,16 @@ func (w *Workspace) SaveSession(path string, extra SessionExtra) error {
 	return writeFileAtomic(path, b)
 }
 
+// maxSessionBytes bounds a session file, which is read whole and whose
+// spaces are then copied once: 4 GiB holds, e.g., a dozen spaces of 64
+// dimensions of 70,000 items with their models many times over.
+const maxSessionBytes = 4 << 30
+
 // LoadSession reads and validates a session file (see ParseSession).
-// Nothing is applied to any workspace; see Restore.
+// Nothing is applied to any workspace; see Restore. Only a regular file of
+// at most 4 GiB is read (a FIFO would block for ever, a device never end).
 func LoadSession(path string) (*Session, error) {
-	b, err := os.ReadFile(path)
+	b, err := readSessionFile(path)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return nil, fmt.Errorf("there is no session file at %s", path)
@@ -249,6 +257,32 @@ func (w *Workspace) Restore(s *Session, ds *dataset.Dataset) error {
 	w.notifySpaces()
 	w.notifySelection()
 	return nil
+}
+
+// readSessionFile reads the file at path: a regular file of at most
+// maxSessionBytes (opened without blocking, so that a FIFO is refused
+// rather than waited on), into one buffer of its size.
+func readSessionFile(path string) ([]byte, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case !st.Mode().IsRegular():
+		return nil, fmt.Errorf("%s is not a regular file (%v): choose a session file (%s)", path, st.Mode().Type(), SessionExt)
+	case st.Size() > maxSessionBytes:
+		return nil, fmt.Errorf("%s: %w (a file of %d bytes, more than the %d of the largest session this program reads)", path, ErrSessionCorrupt, st.Size(), int64(maxSessionBytes))
+	}
+	b := make([]byte, st.Size())
+	if _, err := io.ReadFull(f, b); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return b, nil
 }
 
 // writeFileAtomic writes b to path through a synced temporary file in the

@@ -19,6 +19,10 @@ import (
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
+// maxSessionClasses is the most classes a session's data may have beyond
+// one per item (an image folder may have class folders without images).
+const maxSessionClasses = 1 << 16
+
 // sessionHeader is the JSON part of a session file; blobs are referred to
 // by their index in Blobs.
 type sessionHeader struct {
@@ -248,9 +252,9 @@ func (h *sessionHeader) session(version int, blobs [][]byte) (*Session, error) {
 		return blobs[i], true
 	}
 	d := h.Data
-	const most = 1 << 31
-	if d.Train < 1 || d.Test < 0 || d.Dim < 1 || d.Classes < 1 || d.Train > most || d.Test > most || d.Dim > most || d.Classes > most {
-		return nil, corrupt("data of %s", d)
+	if d.Train < 1 || d.Test < 0 || d.Dim < 1 || d.Classes < 1 || d.Train > dataset.MaxItems || d.Test > dataset.MaxItems-d.Train ||
+		d.Dim > dataset.MaxDataBytes || d.Classes > max(d.Train+d.Test, maxSessionClasses) {
+		return nil, corrupt("data of %s: at most %d items (dataset.MaxItems), %d features, and no more classes than items", d, dataset.MaxItems, dataset.MaxDataBytes)
 	}
 	scaling, err := dataset.ParseScaling(h.Scaling)
 	if err != nil {
@@ -288,6 +292,9 @@ func (h *sessionHeader) session(version int, blobs [][]byte) (*Session, error) {
 		labels := make([]int, len(lb)/4)
 		for i := range labels {
 			labels[i] = int(int32(binary.LittleEndian.Uint32(lb[4*i:])))
+			if labels[i] < -1 || labels[i] >= len(e.Classes) {
+				return nil, corrupt("labelling %q gives item %d the label %d, of %d classes", e.Name, i, labels[i], len(e.Classes))
+			}
 		}
 		s.Labelings = append(s.Labelings, &Labeling{Name: e.Name, Classes: e.Classes, Prediction: e.Prediction, Labels: labels})
 	}

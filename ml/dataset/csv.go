@@ -19,16 +19,13 @@ import (
 // the label column of a CSV table, in order of preference.
 var labelColumnNames = []string{"label", "class", "target", "species", "y"}
 
-// maxCSVClasses bounds the number of distinct labels of a CSV table: a
-// column with more is taken to hold measurements, not classes.
-const maxCSVClasses = 1000
-
 // minHeaderlessPixelSide is the smallest image side for which a CSV without
 // header whose rows hold a label and side² numbers is read as images.
 const minHeaderlessPixelSide = 16
 
 // LoadCSV reads the labelled table in the CSV file at path; see ReadCSV.
-// Source is set to path.
+// A ClassNamesFile beside it names the classes of an image table (and
+// declares labels beyond those the rows declare). Source is set to path.
 func LoadCSV(path string) (*Dataset, error) {
 	return loadCSV(context.Background(), path, nil)
 }
@@ -40,7 +37,7 @@ func loadCSV(ctx context.Context, path string, onProgress func(done, total int))
 		return nil, err
 	}
 	defer prog.close()
-	ds, err := ReadCSV(prog.open(path), path)
+	ds, err := readCSV(prog.open(path), path, filepath.Join(filepath.Dir(path), ClassNamesFile))
 	if err != nil {
 		return nil, err
 	}
@@ -59,7 +56,8 @@ func loadCSV(ctx context.Context, path string, onProgress func(done, total int))
 //     0..255, labels 0..255. A file without header whose rows hold a label
 //     followed by side² numbers (side ≥ 16, e.g. 785 columns for MNIST) is
 //     read the same way. The number of classes is the largest label plus
-//     one and the class names come from GuessClassNames applied to name.
+//     one and the class names come from GuessClassNames applied to name
+//     (see below for labels beyond the declared classes).
 //   - Numeric tables such as iris: one label column, named label, class,
 //     target, species or y (without case, in this order of preference), or
 //     else the last column when its first value is not a number; every other
@@ -72,10 +70,26 @@ func loadCSV(ctx context.Context, path string, onProgress func(done, total int))
 //     the label texts.
 //
 // Errors name the file, the 1-based line and, for a bad cell, its column.
+// Without a class names file (see LoadCSV), an image table's labels must
+// lie within the classes they declare: 0 up to the first label no row has,
+// and at least 0–9; a label beyond them is an error naming its line. A
+// UTF-8 byte order mark is skipped; lines that end with a carriage return
+// alone, two columns of one name, and a row of more than MaxColumns cells
+// or MaxLineBytes bytes are errors, found before the row is held in memory.
 func ReadCSV(r io.Reader, name string) (*Dataset, error) {
+	return readCSV(r, name, "")
+}
+
+// readCSV is ReadCSV with the path of an optional class names file for
+// image tables ("" for none).
+func readCSV(r io.Reader, name, classesFile string) (*Dataset, error) {
 	br := bufio.NewReaderSize(r, 1<<16)
-	cr := csv.NewReader(br)
-	cr.Comma = sniffDelimiter(br)
+	if err := prepareCSV(br, name); err != nil {
+		return nil, err
+	}
+	comma := sniffDelimiter(br)
+	cr := csv.NewReader(newCSVGuard(br, name, comma, comma != '\t'))
+	cr.Comma = comma
 	cr.TrimLeadingSpace = cr.Comma != '\t' // allow `a, "b"`; with tabs, keep empty cells
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
@@ -96,6 +110,7 @@ func ReadCSV(r io.Reader, name string) (*Dataset, error) {
 	if err != nil {
 		return nil, err
 	}
+	p.classesFile = classesFile
 	if p.pendingFirst {
 		if err := p.row(first, firstLine); err != nil {
 			return nil, err
@@ -156,6 +171,10 @@ type csvParser struct {
 	side       int
 	pixels     []uint8
 	maxLabel   int
+	firstLine  [256]int // the line where each label first appears (0: none)
+	// classesFile is the path of a class names file that may name the
+	// classes of an image table ("" for none).
+	classesFile string
 
 	// Numeric tables.
 	values     []float32
@@ -196,10 +215,15 @@ func newCSVParser(cr *csv.Reader, name string, first []string, firstLine int) (*
 		p.columns[len(first)-1] = "label"
 	} else {
 		p.columns = first
+		seen := make(map[string]int, len(first))
 		for i, c := range p.columns {
 			if c == "" {
 				p.columns[i] = "column " + strconv.Itoa(i+1)
 			}
+			if j, ok := seen[c]; ok && c != "" {
+				return nil, fmt.Errorf("%s, line %d: columns %d and %d are both named %q: give every column its own name (an image table needs label and pixel1 ... pixelD, each once)", name, firstLine, j+1, i+1, c)
+			}
+			seen[c] = i
 		}
 		p.labelCol = findLabelColumn(p.columns)
 		if p.labelCol >= 0 {
@@ -339,6 +363,9 @@ func (p *csvParser) firstRowName() string {
 // pixelRow adds one row of an image table.
 func (p *csvParser) pixelRow(rec []string, line int) error {
 	d := p.side * p.side
+	if err := p.checkSize(line, d, 1); err != nil {
+		return err
+	}
 	start := len(p.pixels)
 	p.pixels = slices.Grow(p.pixels, d)[:start+d]
 	row := p.pixels[start:]
@@ -354,6 +381,9 @@ func (p *csvParser) pixelRow(rec []string, line int) error {
 		if i == p.labelCol {
 			p.labels = append(p.labels, int(v))
 			p.maxLabel = max(p.maxLabel, int(v))
+			if p.firstLine[v] == 0 {
+				p.firstLine[v] = line
+			}
 		} else {
 			row[p.pixelIndex[i]] = v
 		}
@@ -387,8 +417,23 @@ slow:
 	return uint8(f), true
 }
 
+// checkSize returns an error when one more row of d values of width bytes
+// each would pass MaxItems or MaxDataBytes.
+func (p *csvParser) checkSize(line, d, width int) error {
+	if p.n >= MaxItems {
+		return fmt.Errorf("%s, line %d: more than %d rows, the limit (dataset.MaxItems) this program reads", p.name, line, MaxItems)
+	}
+	if size := int64(p.n+1) * int64(d) * int64(width); size > MaxDataBytes {
+		return fmt.Errorf("%s, line %d: the rows so far hold more than %s of data, the limit (dataset.MaxDataBytes) this program reads", p.name, line, humanBytes(MaxDataBytes))
+	}
+	return nil
+}
+
 // numericRow adds one row of a numeric table.
 func (p *csvParser) numericRow(rec []string, line int) error {
+	if err := p.checkSize(line, len(p.columns)-1, 4); err != nil {
+		return err
+	}
 	for i, cell := range rec {
 		cell = strings.TrimSpace(cell)
 		if i == p.labelCol {
@@ -447,10 +492,8 @@ func (p *csvParser) dataset() (*Dataset, error) {
 	base := strings.TrimSuffix(filepath.Base(p.name), filepath.Ext(p.name))
 	ds := &Dataset{Name: base}
 	if p.pixelIndex != nil {
-		var name string
-		name, ds.Classes = GuessClassNames(p.name, p.maxLabel)
-		if name != "" {
-			ds.Name = name
+		if err := p.imageClasses(ds); err != nil {
+			return nil, err
 		}
 		ds.Width, ds.Height, ds.Dim = p.side, p.side, p.side*p.side
 		ds.Train = Part{N: p.n, Dim: ds.Dim, Pixels: p.pixels, Labels: p.labels}
@@ -468,4 +511,39 @@ func (p *csvParser) dataset() (*Dataset, error) {
 		return nil, fmt.Errorf("%s: %w", p.name, err)
 	}
 	return ds, nil
+}
+
+// imageClasses sets the class names (and maybe the name) of an image
+// table: those of the class names file when there is one, else those of
+// GuessClassNames once no label lies beyond the declared classes.
+func (p *csvParser) imageClasses(ds *Dataset) error {
+	if p.classesFile != "" {
+		names, err := readClassNamesFile(p.classesFile, p.maxLabel)
+		if err != nil {
+			return err
+		}
+		if names != nil {
+			ds.Classes = names
+			return nil
+		}
+	}
+	counts := make([]int, p.maxLabel+1)
+	for _, l := range p.labels {
+		counts[l]++
+	}
+	if k := declaredClasses(counts); p.maxLabel >= k {
+		stray := k
+		for v := k; v <= p.maxLabel; v++ {
+			if p.firstLine[v] > 0 && (p.firstLine[stray] == 0 || p.firstLine[v] < p.firstLine[stray]) {
+				stray = v
+			}
+		}
+		return strayLabelError(fmt.Sprintf("%s, line %d: label %d", p.name, p.firstLine[stray], stray), k)
+	}
+	var name string
+	name, ds.Classes = GuessClassNames(p.name, p.maxLabel)
+	if name != "" {
+		ds.Name = name
+	}
+	return nil
 }

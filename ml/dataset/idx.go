@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -22,81 +21,159 @@ const (
 	idxLabelsMagic = 0x00000801
 )
 
-// Limits on what an IDX header may claim, checked before anything is
-// allocated for the data.
-const (
-	maxIDXImageSide = 1 << 14
-	maxIDXBytes     = 1 << 34 // 16 GiB
-)
-
-// idxReadChunk is the most read at once while the data arrives, and the
-// first allocation for it, so that a header claiming more data than the
-// file holds costs no more memory than the data actually present.
-const idxReadChunk = 1 << 20
-
 // ReadIDXImages reads an IDX file of unsigned-byte images (magic 0x00000803),
 // gzip-compressed or not: the compression is recognised by its magic bytes
 // 1f 8b. It returns the number of images n, their size rows×cols, and the
 // pixels, n*rows*cols bytes stored image after image, each row-major.
 // Bytes after the last image are ignored.
+//
+// The header is checked before anything is allocated for the data: each
+// side must be 1..16384, the count at most MaxItems and the pixels at most
+// MaxDataBytes; the data are then read in chunks as they arrive, so a
+// header that claims more than the file holds costs only the memory of
+// what is there.
 func ReadIDXImages(r io.Reader) (n, rows, cols int, pix []uint8, err error) {
 	in, err := openMaybeGzip(r)
 	if err != nil {
 		return 0, 0, 0, nil, err
 	}
-	var hdr [16]byte
-	if err := readIDXHeader(in, hdr[:], idxImagesMagic, "image"); err != nil {
+	h, err := readIDXImagesHeader(in)
+	if err != nil {
 		return 0, 0, 0, nil, err
 	}
-	n64 := int64(binary.BigEndian.Uint32(hdr[4:]))
-	rows64 := int64(binary.BigEndian.Uint32(hdr[8:]))
-	cols64 := int64(binary.BigEndian.Uint32(hdr[12:]))
-	if rows64 == 0 || cols64 == 0 || rows64 > maxIDXImageSide || cols64 > maxIDXImageSide {
-		return 0, 0, 0, nil, fmt.Errorf("IDX image file header gives images of %d×%d pixels: each side must be 1..%d", rows64, cols64, maxIDXImageSide)
-	}
-	imageBytes := rows64 * cols64
-	size := n64 * imageBytes
-	if size > maxIDXBytes || size > math.MaxInt {
-		return 0, 0, 0, nil, fmt.Errorf("IDX image file header claims %d images of %d×%d pixels (%d bytes), more than the %d bytes this program reads: the header is probably corrupt", n64, rows64, cols64, size, int64(maxIDXBytes))
-	}
-	pix, err = readIDXData(in, size)
-	if err != nil {
-		if isTruncation(err) {
-			return 0, 0, 0, nil, fmt.Errorf("truncated IDX image file: the header claims %d images of %d×%d pixels (%d bytes of pixels) but the data ends after %d bytes (%d complete images); download the file again",
-				n64, rows64, cols64, size, len(pix), int64(len(pix))/imageBytes)
-		}
+	if pix, err = h.readPixels(in); err != nil {
 		return 0, 0, 0, nil, err
 	}
 	if err := finishIDX(in); err != nil {
 		return 0, 0, 0, nil, err
 	}
-	return int(n64), int(rows64), int(cols64), pix, nil
+	return h.n, h.rows, h.cols, pix, nil
+}
+
+// idxImagesHeader is what the header of an IDX images file claims.
+type idxImagesHeader struct {
+	n, rows, cols int
+}
+
+// bytes returns the size of the pixels the header claims.
+func (h idxImagesHeader) bytes() int64 { return int64(h.n) * int64(h.rows) * int64(h.cols) }
+
+// readIDXImagesHeader reads the header of an IDX images file from the
+// decompressed in and checks its sizes against the limits.
+func readIDXImagesHeader(in io.Reader) (idxImagesHeader, error) {
+	var hdr [16]byte
+	if err := readIDXHeader(in, hdr[:], idxImagesMagic, "image"); err != nil {
+		return idxImagesHeader{}, err
+	}
+	n64 := int64(binary.BigEndian.Uint32(hdr[4:]))
+	rows64 := int64(binary.BigEndian.Uint32(hdr[8:]))
+	cols64 := int64(binary.BigEndian.Uint32(hdr[12:]))
+	if rows64 == 0 || cols64 == 0 || rows64 > maxIDXImageSide || cols64 > maxIDXImageSide {
+		return idxImagesHeader{}, fmt.Errorf("IDX image file header gives images of %d×%d pixels: each side must be 1..%d", rows64, cols64, maxIDXImageSide)
+	}
+	if n64 > MaxItems {
+		return idxImagesHeader{}, fmt.Errorf("IDX image file header claims %d images, more than the limit of %d items (dataset.MaxItems) this program reads: the header is probably corrupt", n64, MaxItems)
+	}
+	if size := n64 * rows64 * cols64; size > MaxDataBytes {
+		return idxImagesHeader{}, fmt.Errorf("IDX image file header claims %d images of %d×%d pixels (%s), more than the limit of %s (dataset.MaxDataBytes) this program reads: the header is probably corrupt",
+			n64, rows64, cols64, humanBytes(size), humanBytes(MaxDataBytes))
+	}
+	return idxImagesHeader{n: int(n64), rows: int(rows64), cols: int(cols64)}, nil
+}
+
+// readPixels reads the pixels h claims from in.
+func (h idxImagesHeader) readPixels(in io.Reader) ([]uint8, error) {
+	pix, err := readIDXData(in, h.bytes())
+	if err != nil {
+		if isTruncation(err) {
+			return nil, fmt.Errorf("truncated IDX image file: the header claims %d images of %d×%d pixels (%d bytes of pixels) but the data ends after %d bytes (%d complete images); download the file again",
+				h.n, h.rows, h.cols, h.bytes(), len(pix), len(pix)/(h.rows*h.cols))
+		}
+		return nil, err
+	}
+	return pix, nil
 }
 
 // ReadIDXLabels reads an IDX file of unsigned-byte labels (magic
 // 0x00000801), gzip-compressed or not, and returns one label per item.
-// Bytes after the last label are ignored.
+// Bytes after the last label are ignored. A header claiming more than
+// MaxItems labels is refused before anything is read.
 func ReadIDXLabels(r io.Reader) ([]uint8, error) {
 	in, err := openMaybeGzip(r)
 	if err != nil {
 		return nil, err
 	}
-	var hdr [8]byte
-	if err := readIDXHeader(in, hdr[:], idxLabelsMagic, "label"); err != nil {
+	n, err := readIDXLabelsHeader(in)
+	if err != nil {
 		return nil, err
 	}
-	n := int64(binary.BigEndian.Uint32(hdr[4:]))
-	labels, err := readIDXData(in, n)
+	labels, err := readIDXLabelData(in, n)
 	if err != nil {
-		if isTruncation(err) {
-			return nil, fmt.Errorf("truncated IDX label file: the header claims %d labels but the data ends after %d; download the file again", n, len(labels))
-		}
 		return nil, err
 	}
 	if err := finishIDX(in); err != nil {
 		return nil, err
 	}
 	return labels, nil
+}
+
+// readIDXLabelsHeader reads the header of an IDX labels file from the
+// decompressed in and returns the number of labels it claims.
+func readIDXLabelsHeader(in io.Reader) (int, error) {
+	var hdr [8]byte
+	if err := readIDXHeader(in, hdr[:], idxLabelsMagic, "label"); err != nil {
+		return 0, err
+	}
+	n := int64(binary.BigEndian.Uint32(hdr[4:]))
+	if n > MaxItems {
+		return 0, fmt.Errorf("IDX label file header claims %d labels, more than the limit of %d items (dataset.MaxItems) this program reads: the header is probably corrupt", n, MaxItems)
+	}
+	return int(n), nil
+}
+
+// readIDXLabelData reads the n labels of an IDX labels file from in.
+func readIDXLabelData(in io.Reader, n int) ([]uint8, error) {
+	labels, err := readIDXData(in, int64(n))
+	if err != nil {
+		if isTruncation(err) {
+			return nil, fmt.Errorf("truncated IDX label file: the header claims %d labels but the data ends after %d; download the file again", n, len(labels))
+		}
+		return nil, err
+	}
+	return labels, nil
+}
+
+// idxCapacity returns the most data bytes a file of size bytes (0:
+// unknown, -1 is returned) can hold after its header of hdr bytes when it
+// is read as in: a plain file holds size−hdr, a gzip file at most
+// gzipMaxRatio·size.
+func idxCapacity(in io.Reader, size, hdr int64) (most int64, gz bool) {
+	if size <= 0 {
+		return -1, false
+	}
+	if _, gz := in.(gzipReader); gz {
+		return size * gzipMaxRatio, true
+	}
+	return max(size-hdr, 0), false
+}
+
+// checkIDXCapacity returns an error when a file of size bytes (0:
+// unknown), read as in, cannot hold the claim bytes of data that its
+// header (of hdr bytes, in a file of kind "image" or "label") claims for
+// what; item is the size of one item, to count the complete ones.
+func checkIDXCapacity(in io.Reader, size, hdr, claim, item int64, kind, what string) error {
+	most, gz := idxCapacity(in, size, hdr)
+	switch {
+	case most < 0 || claim <= most:
+		return nil
+	case gz:
+		return fmt.Errorf("the header claims %s (%d bytes), but a gzip file of %d bytes holds at most %d bytes (deflate expands at most %d times): the header is wrong or the file is cut short; download the file again",
+			what, claim, size, most, gzipMaxRatio)
+	case kind == "image":
+		return fmt.Errorf("truncated IDX image file: the header claims %s (%d bytes of pixels) but the data ends after %d bytes (%d complete images); download the file again",
+			what, claim, most, most/item)
+	}
+	return fmt.Errorf("truncated IDX label file: the header claims %s but the data ends after %d; download the file again", what, most)
 }
 
 // readIDXHeader fills hdr from in and checks that it starts with the magic
@@ -211,10 +288,13 @@ func finishIDX(in io.Reader) error {
 }
 
 // idxSource holds the readers of one part of an IDX data set: an images
-// file and its labels file. The names appear in error messages.
+// file and its labels file. The names appear in error messages; the sizes
+// (0: unknown) are those of the files, to refute a header claiming more
+// than they can hold.
 type idxSource struct {
 	images, labels         io.Reader
 	imagesName, labelsName string
+	imagesSize, labelsSize int64
 }
 
 // idxPart is one decoded pair of IDX files.
@@ -224,24 +304,61 @@ type idxPart struct {
 	labels        []uint8
 }
 
-// readIDXPart reads and checks one pair of IDX files.
-func readIDXPart(src idxSource) (idxPart, error) {
-	n, rows, cols, pix, err := ReadIDXImages(src.images)
+// readIDXPart reads and checks one pair of IDX files. Both headers are
+// read first: the counts must agree, and each file must be able to hold
+// what its header claims, before any pixel is read.
+// used is the size of the pixels of the parts read before, which count
+// towards MaxDataBytes.
+func readIDXPart(src idxSource, used int64) (idxPart, error) {
+	imgIn, err := openMaybeGzip(src.images)
 	if err != nil {
 		return idxPart{}, fmt.Errorf("%s: %w", src.imagesName, err)
 	}
-	labels, err := ReadIDXLabels(src.labels)
+	h, err := readIDXImagesHeader(imgIn)
+	if err != nil {
+		return idxPart{}, fmt.Errorf("%s: %w", src.imagesName, err)
+	}
+	lblIn, err := openMaybeGzip(src.labels)
 	if err != nil {
 		return idxPart{}, fmt.Errorf("%s: %w", src.labelsName, err)
 	}
-	if len(labels) != n {
-		return idxPart{}, fmt.Errorf("%s holds %d images but %s holds %d labels: use an images file and a labels file of the same release",
-			src.imagesName, n, src.labelsName, len(labels))
+	nLabels, err := readIDXLabelsHeader(lblIn)
+	if err != nil {
+		return idxPart{}, fmt.Errorf("%s: %w", src.labelsName, err)
 	}
-	if n == 0 {
+	if nLabels != h.n {
+		return idxPart{}, fmt.Errorf("%s holds %d images but %s holds %d labels (as their headers say): use an images file and a labels file of the same release",
+			src.imagesName, h.n, src.labelsName, nLabels)
+	}
+	if h.n == 0 {
 		return idxPart{}, fmt.Errorf("%s holds no images", src.imagesName)
 	}
-	return idxPart{n: n, rows: rows, cols: cols, pix: pix, labels: labels}, nil
+	what := fmt.Sprintf("%d images of %d×%d pixels", h.n, h.rows, h.cols)
+	if used+h.bytes() > MaxDataBytes {
+		return idxPart{}, fmt.Errorf("%s: the header claims %s (%s), which with the %s of the other part is more than the limit of %s (dataset.MaxDataBytes) this program reads",
+			src.imagesName, what, humanBytes(h.bytes()), humanBytes(used), humanBytes(MaxDataBytes))
+	}
+	if err := checkIDXCapacity(imgIn, src.imagesSize, 16, h.bytes(), int64(h.rows*h.cols), "image", what); err != nil {
+		return idxPart{}, fmt.Errorf("%s: %w", src.imagesName, err)
+	}
+	if err := checkIDXCapacity(lblIn, src.labelsSize, 8, int64(h.n), 1, "label", fmt.Sprintf("%d labels", h.n)); err != nil {
+		return idxPart{}, fmt.Errorf("%s: %w", src.labelsName, err)
+	}
+	pix, err := h.readPixels(imgIn)
+	if err == nil {
+		err = finishIDX(imgIn)
+	}
+	if err != nil {
+		return idxPart{}, fmt.Errorf("%s: %w", src.imagesName, err)
+	}
+	labels, err := readIDXLabelData(lblIn, h.n)
+	if err == nil {
+		err = finishIDX(lblIn)
+	}
+	if err != nil {
+		return idxPart{}, fmt.Errorf("%s: %w", src.labelsName, err)
+	}
+	return idxPart{n: h.n, rows: h.rows, cols: h.cols, pix: pix, labels: labels}, nil
 }
 
 // toPart converts p to a Part with int labels.
@@ -266,14 +383,14 @@ func (p idxPart) maxLabel() int {
 // nil) into a Dataset whose class names and name are left for the caller.
 // It returns the Dataset and the largest label.
 func readIDXDataset(train, test idxSource) (*Dataset, int, error) {
-	tr, err := readIDXPart(train)
+	tr, err := readIDXPart(train, 0)
 	if err != nil {
 		return nil, 0, err
 	}
 	ds := &Dataset{Width: tr.cols, Height: tr.rows, Dim: tr.rows * tr.cols, Train: tr.toPart()}
 	maxLabel := tr.maxLabel()
 	if test.images != nil {
-		te, err := readIDXPart(test)
+		te, err := readIDXPart(test, int64(len(tr.pix)))
 		if err != nil {
 			return nil, 0, err
 		}
@@ -293,7 +410,9 @@ func readIDXDataset(train, test idxSource) (*Dataset, int, error) {
 // t10k), pass them as the training pair: a validation split is then made
 // from them. The number of classes is the largest label plus one, and the
 // class names are chosen by GuessClassNames from name, e.g. "Fashion-MNIST"
-// gives FashionMNISTClasses. Name and Source are set to name and source.
+// gives FashionMNISTClasses; a label beyond the classes the labels declare
+// (0 up to the first label no row has, and at least 0–9) is an error naming
+// its row. Name and Source are set to name and source.
 func LoadIDX(name, source string, trainImages, trainLabels io.Reader, testImages, testLabels io.Reader) (*Dataset, error) {
 	if trainImages == nil || trainLabels == nil {
 		return nil, errors.New("LoadIDX needs a training images reader and a training labels reader")
@@ -305,6 +424,9 @@ func LoadIDX(name, source string, trainImages, trainLabels io.Reader, testImages
 		idxSource{images: trainImages, labels: trainLabels, imagesName: "training images", labelsName: "training labels"},
 		idxSource{images: testImages, labels: testLabels, imagesName: "test images", labelsName: "test labels"})
 	if err != nil {
+		return nil, err
+	}
+	if err := checkStrayLabels(labelPart{"training labels", ds.Train.Labels}, labelPart{"test labels", ds.Test.Labels}); err != nil {
 		return nil, err
 	}
 	_, ds.Classes = GuessClassNames(name, maxLabel)
@@ -376,7 +498,10 @@ func hasIDXFiles(dir string) bool {
 // "idx"). A folder with only the t10k pair, such as MNIST's test set, is
 // read with that pair as the training part and no test part. Class names
 // come from a classes.txt beside the files or from the folder's path (see
-// GuessClassNames).
+// GuessClassNames); without a classes.txt, a label beyond the classes the
+// labels declare is an error naming its file and row (see LoadIDX). Both
+// headers of a pair are checked (counts, limits, what the files can hold)
+// before any pixel is read, and only regular files are read.
 func LoadIDXDir(dir string) (*Dataset, error) {
 	return loadIDXDir(context.Background(), dir, nil)
 }
@@ -418,13 +543,14 @@ func loadIDXDir(ctx context.Context, dir string, onProgress func(done, total int
 		if pair[0] == "" {
 			return idxSource{}
 		}
-		return idxSource{images: prog.open(pair[0]), labels: prog.open(pair[1]), imagesName: pair[0], labelsName: pair[1]}
+		return idxSource{images: prog.open(pair[0]), labels: prog.open(pair[1]), imagesName: pair[0], labelsName: pair[1],
+			imagesSize: prog.size(pair[0]), labelsSize: prog.size(pair[1])}
 	}
 	ds, maxLabel, err := readIDXDataset(src(train), src(test))
 	if err != nil {
 		return nil, err
 	}
-	ds.Name, ds.Classes, err = idxDirNames(dir, maxLabel)
+	ds.Name, ds.Classes, err = idxDirNames(dir, maxLabel, labelPart{train[1], ds.Train.Labels}, labelPart{test[1], ds.Test.Labels})
 	if err != nil {
 		return nil, err
 	}

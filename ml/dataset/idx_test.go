@@ -137,10 +137,13 @@ func TestReadIDXImagesErrors(t *testing.T) {
 	}
 }
 
-// TestReadIDXImagesHugeClaim checks that a header claiming 2³¹ images in a
-// 100-byte file fails at once without allocating for the claim.
+// TestReadIDXImagesHugeClaim checks that a header claiming 2²⁴ images (the
+// most MaxItems allows) in a 100-byte file fails at once without
+// allocating for the claim, and that a claim of 2³¹ is refused by the limit.
 func TestReadIDXImagesHugeClaim(t *testing.T) {
-	data := idxImages(1<<31-1, 1, 1, counting(84))
+	_, _, _, _, err := ReadIDXImages(bytes.NewReader(idxImages(1<<31-1, 1, 1, counting(84))))
+	wantErr(t, err, "2147483647 images", "limit of 16777216 items")
+	data := idxImages(MaxItems, 1, 1, counting(84))
 	if len(data) != 100 {
 		t.Fatalf("test file has %d bytes, want 100", len(data))
 	}
@@ -151,7 +154,7 @@ func TestReadIDXImagesHugeClaim(t *testing.T) {
 		_, _, _, _, err := ReadIDXImages(bytes.NewReader(in))
 		elapsed := time.Since(start)
 		runtime.ReadMemStats(&after)
-		wantErr(t, err, "truncated", "2147483647 images", "after 84 bytes")
+		wantErr(t, err, "truncated", "16777216 images", "after 84 bytes")
 		if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 8<<20 {
 			t.Errorf("allocated %d bytes for a 100-byte file", alloc)
 		}
@@ -160,9 +163,12 @@ func TestReadIDXImagesHugeClaim(t *testing.T) {
 		}
 	}
 	labels := idxLabels(counting(92))
+	binary.BigEndian.PutUint32(labels[4:], MaxItems)
+	_, err = ReadIDXLabels(bytes.NewReader(labels))
+	wantErr(t, err, "truncated IDX label file", "16777216 labels", "after 92")
 	binary.BigEndian.PutUint32(labels[4:], 1<<31)
-	_, err := ReadIDXLabels(bytes.NewReader(labels))
-	wantErr(t, err, "truncated IDX label file", "2147483648 labels", "after 92")
+	_, err = ReadIDXLabels(bytes.NewReader(labels))
+	wantErr(t, err, "2147483648 labels", "limit of 16777216 items")
 }
 
 func TestReadIDXLabels(t *testing.T) {

@@ -10,24 +10,17 @@ import (
 	_ "image/gif"  // register the GIF decoder
 	_ "image/jpeg" // register the JPEG decoder
 	_ "image/png"  // register the PNG decoder
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
+	"syscall"
 )
 
 // DefaultImageSide is the side of the square images LoadImageFolder makes
 // when it is given side 0: that of MNIST.
 const DefaultImageSide = 28
-
-// Limits of LoadImageFolder.
-const (
-	maxImageSide      = 1024    // largest side of the images made
-	maxImageFileBytes = 1 << 28 // larger files are skipped
-	maxImagePixels    = 1 << 26 // larger images (in source pixels) are skipped
-	maxListedWarnings = 50      // skipped files named one by one in Warnings
-)
 
 // imageFolderLayout describes the layout LoadImageFolder expects in dir.
 func imageFolderLayout(dir string) string {
@@ -55,23 +48,30 @@ func LoadImageFolder(ctx context.Context, dir string, side int, onProgress func(
 	if side < 0 || side > maxImageSide {
 		return nil, fmt.Errorf("image side %d is outside 1..%d", side, maxImageSide)
 	}
-	parts, classes, err := listImageFolder(dir)
+	parts, classes, skipped, err := listImageFolder(dir)
 	if err != nil {
 		return nil, err
 	}
-	total := 0
+	total, listSkipped := 0, len(skipped)
 	for _, p := range parts {
 		total += len(p.files)
 	}
 	if total == 0 {
-		return nil, fmt.Errorf("the class sub-folders of %s hold no files: %s", dir, imageFolderLayout(dir))
+		first := ""
+		if len(skipped) > 0 {
+			first = " (" + skipped[0] + ")"
+		}
+		return nil, fmt.Errorf("the class sub-folders of %s hold no files%s: %s", dir, first, imageFolderLayout(dir))
+	}
+	if total > MaxItems || int64(total)*int64(side*side) > MaxDataBytes {
+		return nil, fmt.Errorf("%s holds %d image files, which at %d×%d pixels is more than the limits of %d images (dataset.MaxItems) and %s of pixels (dataset.MaxDataBytes) this program reads: choose a smaller side or a folder with fewer images",
+			dir, total, side, side, MaxItems, humanBytes(MaxDataBytes))
 	}
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		abs = dir
 	}
 	ds := &Dataset{Name: filepath.Base(abs), Source: dir, Classes: classes, Width: side, Height: side, Dim: side * side}
-	var skipped []string
 	done := 0
 	for i, p := range parts {
 		part := &ds.Train
@@ -111,7 +111,7 @@ func LoadImageFolder(ctx context.Context, dir string, side int, onProgress func(
 	if ds.Test.N == 0 {
 		ds.Test = Part{}
 	}
-	ds.Warnings = imageFolderWarnings(ds, skipped, total)
+	ds.Warnings = imageFolderWarnings(ds, skipped, total+listSkipped)
 	if err := ds.Validate(); err != nil {
 		return nil, fmt.Errorf("%s: %w", dir, err)
 	}
@@ -141,158 +141,37 @@ func imageFolderWarnings(ds *Dataset, skipped []string, total int) []string {
 	return w
 }
 
-// imageFile is one file of an image folder: its path relative to the
-// folder and its class.
-type imageFile struct {
-	path  string
-	class int
-}
-
-// imagePart is the list of files of one part of an image folder.
-type imagePart struct {
-	files []imageFile
-}
-
-// listImageFolder finds the parts, their files and the class names of the
-// image folder dir.
-func listImageFolder(dir string) (parts []imagePart, classes []string, err error) {
-	subdirs, hasFiles, err := listDir(dir)
-	if err != nil {
-		return nil, nil, fmt.Errorf("cannot list the image folder: %w", err)
-	}
-	if len(subdirs) == 0 {
-		what := "is empty"
-		if hasFiles {
-			what = "holds files but no class sub-folders"
-		}
-		return nil, nil, fmt.Errorf("%s %s: %s", dir, what, imageFolderLayout(dir))
-	}
-	roots := []string{""}
-	if train, test := splitFolders(subdirs); train != "" {
-		roots = []string{train, test}
-	}
-	classDirs := make([][]string, len(roots))
-	for i, root := range roots {
-		if root == "" {
-			classDirs[i] = subdirs
-			continue
-		}
-		classDirs[i], _, err = listDir(filepath.Join(dir, root))
-		if err != nil {
-			return nil, nil, fmt.Errorf("cannot list the image folder: %w", err)
-		}
-		classes = append(classes, classDirs[i]...)
-	}
-	if len(roots) == 1 {
-		classes = subdirs
-	} else {
-		slices.Sort(classes)
-		classes = slices.Compact(classes)
-	}
-	for i, root := range roots {
-		var p imagePart
-		for _, c := range classDirs[i] {
-			class, _ := slices.BinarySearch(classes, c)
-			files, err := listFiles(filepath.Join(dir, root, c))
-			if err != nil {
-				return nil, nil, fmt.Errorf("cannot list the image folder: %w", err)
-			}
-			for _, f := range files {
-				p.files = append(p.files, imageFile{path: filepath.Join(root, c, f), class: class})
-			}
-		}
-		parts = append(parts, p)
-	}
-	return parts, classes, nil
-}
-
-// splitFolders returns the names of the train and test folders when
-// subdirs are those two (without case), else empty strings.
-func splitFolders(subdirs []string) (train, test string) {
-	if len(subdirs) != 2 {
-		return "", ""
-	}
-	for _, s := range subdirs {
-		switch strings.ToLower(s) {
-		case "train":
-			train = s
-		case "test":
-			test = s
-		}
-	}
-	if train == "" || test == "" {
-		return "", ""
-	}
-	return train, test
-}
-
-// isHidden reports whether a file name is hidden or system clutter.
-func isHidden(name string) bool {
-	return strings.HasPrefix(name, ".") || strings.EqualFold(name, "Thumbs.db") || strings.EqualFold(name, "desktop.ini")
-}
-
-// listDir returns the sorted names of the visible sub-folders of dir
-// (following symbolic links) and whether it holds visible files.
-func listDir(dir string) (subdirs []string, hasFiles bool, err error) {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return nil, false, err
-	}
-	for _, e := range entries {
-		if isHidden(e.Name()) {
-			continue
-		}
-		if isDir(dir, e) {
-			subdirs = append(subdirs, e.Name())
-		} else {
-			hasFiles = true
-		}
-	}
-	slices.Sort(subdirs)
-	return subdirs, hasFiles, nil
-}
-
-// listFiles returns the sorted names of the visible files of dir that are
-// not folders.
-func listFiles(dir string) ([]string, error) {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return nil, err
-	}
-	var files []string
-	for _, e := range entries {
-		if !isHidden(e.Name()) && !isDir(dir, e) {
-			files = append(files, e.Name())
-		}
-	}
-	slices.Sort(files)
-	return files, nil
-}
-
-// isDir reports whether the entry e of dir is a folder or a link to one.
-func isDir(dir string, e os.DirEntry) bool {
-	if e.Type()&os.ModeSymlink != 0 {
-		st, err := os.Stat(filepath.Join(dir, e.Name()))
-		return err == nil && st.IsDir()
-	}
-	return e.IsDir()
-}
-
 // readImageFile decodes the image file at path and returns it as side×side
-// greyscale pixels. Errors say why the file cannot be used.
+// greyscale pixels. Errors say why the file cannot be used. Only a regular
+// file is read (it is opened without blocking, so a FIFO put in its place
+// since it was listed is refused too), and at most maxImageFileBytes of it,
+// counted as they are read.
 func readImageFile(path string, side int) ([]uint8, error) {
-	st, err := os.Stat(path)
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, fmt.Errorf("cannot read: %w", pathErrCause(err))
 	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("cannot read: %w", pathErrCause(err))
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s, not a regular file", fileKind(st.Mode()))
+	}
+	tooLarge := fmt.Errorf("file of more than %s is too large for an image (the limit, maxImageFileBytes)", humanBytes(maxImageFileBytes))
 	if st.Size() > maxImageFileBytes {
-		return nil, fmt.Errorf("file of %d bytes is too large for an image", st.Size())
+		return nil, tooLarge
 	}
-	data, err := os.ReadFile(path)
-	if err != nil {
+	var buf bytes.Buffer
+	buf.Grow(int(st.Size()) + bytes.MinRead)
+	if _, err := buf.ReadFrom(io.LimitReader(f, maxImageFileBytes+1)); err != nil {
 		return nil, fmt.Errorf("cannot read: %w", pathErrCause(err))
 	}
-	return decodeImage(data, side)
+	if buf.Len() > maxImageFileBytes { // the file grew since Stat
+		return nil, tooLarge
+	}
+	return decodeImage(buf.Bytes(), side)
 }
 
 // pathErrCause returns the cause of a *fs.PathError, without the path,

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 )
 
 // Load reads the labelled data set at path, choosing the reader by what
@@ -32,6 +33,9 @@ func Load(ctx context.Context, path string, onProgress func(done, total int)) (*
 	st, err := os.Stat(path)
 	if err != nil {
 		return nil, fmt.Errorf("cannot open the data set: %w", err)
+	}
+	if !st.IsDir() && !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is %s, not a data file or folder: choose a folder of IDX files or images, or a .csv or .tsv file", path, fileKind(st.Mode()))
 	}
 	var ds *Dataset
 	switch {
@@ -133,11 +137,12 @@ func loadIDXFile(ctx context.Context, path string, onProgress func(done, total i
 		return nil, err
 	}
 	defer prog.close()
-	ds, maxLabel, err := readIDXDataset(idxSource{images: prog.open(path), labels: prog.open(labelsPath), imagesName: path, labelsName: labelsPath}, idxSource{})
+	ds, maxLabel, err := readIDXDataset(idxSource{images: prog.open(path), labels: prog.open(labelsPath), imagesName: path, labelsName: labelsPath,
+		imagesSize: prog.size(path), labelsSize: prog.size(labelsPath)}, idxSource{})
 	if err != nil {
 		return nil, err
 	}
-	ds.Name, ds.Classes, err = idxDirNames(dir, maxLabel)
+	ds.Name, ds.Classes, err = idxDirNames(dir, maxLabel, labelPart{labelsPath, ds.Train.Labels})
 	if err != nil {
 		return nil, err
 	}
@@ -177,26 +182,74 @@ type fileProgress struct {
 	ctx        context.Context
 	onProgress func(done, total int)
 	files      map[string]*os.File
+	sizes      map[string]int64
 	done       int64
 	total      int64
 	reported   int64
 }
 
-// newFileProgress opens paths for reading. onProgress may be nil.
+// newFileProgress opens paths for reading; each must be a regular file (a
+// FIFO or a device would block or never end). onProgress may be nil.
 func newFileProgress(ctx context.Context, paths []string, onProgress func(done, total int)) (*fileProgress, error) {
-	p := &fileProgress{ctx: ctx, onProgress: onProgress, files: make(map[string]*os.File)}
+	p := &fileProgress{ctx: ctx, onProgress: onProgress, files: make(map[string]*os.File), sizes: make(map[string]int64)}
 	for _, path := range paths {
-		f, err := os.Open(path)
+		f, st, err := openRegular(path)
 		if err != nil {
 			p.close()
-			return nil, fmt.Errorf("cannot open %s: %w", path, err)
+			return nil, err
 		}
 		p.files[path] = f
-		if st, err := f.Stat(); err == nil {
-			p.total += st.Size()
-		}
+		p.sizes[path] = st.Size()
+		p.total += st.Size()
 	}
 	return p, nil
+}
+
+// size returns the size of the file at path, one of those given to
+// newFileProgress.
+func (p *fileProgress) size(path string) int64 { return p.sizes[path] }
+
+// openRegular opens the file at path for reading, without blocking on a
+// FIFO, and returns it with its description when it is a regular file;
+// anything else (a FIFO, a device, a socket, a folder) is an error that
+// names what it is.
+func openRegular(path string) (*os.File, os.FileInfo, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, nil, fmt.Errorf("cannot open %s: %w", path, err)
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, nil, fmt.Errorf("cannot read %s: %w", path, err)
+	}
+	if !st.Mode().IsRegular() {
+		f.Close()
+		return nil, nil, fmt.Errorf("%s is %s, not a regular file: choose a data file", path, fileKind(st.Mode()))
+	}
+	return f, st, nil
+}
+
+// fileKind names the kind of file of mode for messages: "a FIFO (named
+// pipe)", "a device", ...
+func fileKind(mode os.FileMode) string {
+	switch {
+	case mode&os.ModeNamedPipe != 0:
+		return "a FIFO (named pipe)"
+	case mode&os.ModeSocket != 0:
+		return "a socket"
+	case mode&os.ModeCharDevice != 0:
+		return "a character device"
+	case mode&os.ModeDevice != 0:
+		return "a block device"
+	case mode.IsDir():
+		return "a folder"
+	case mode&os.ModeSymlink != 0:
+		return "a symbolic link"
+	case mode.IsRegular():
+		return "a regular file"
+	}
+	return "not a regular file"
 }
 
 // open returns a reader of the file at path, which must be one of those

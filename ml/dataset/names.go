@@ -26,9 +26,6 @@ var DigitClasses = []string{"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"}
 // names the classes, one name per line, in label order.
 const ClassNamesFile = "classes.txt"
 
-// maxClassNameLines bounds the number of lines read from a class names file.
-const maxClassNameLines = 1 << 16
-
 // NumberedClasses returns k generic class names: "class 0", "class 1", ...
 func NumberedClasses(k int) []string {
 	names := make([]string, k)
@@ -112,11 +109,69 @@ func GuessClassNames(hint string, maxLabel int) (name string, classes []string) 
 	return "", NumberedClasses(k)
 }
 
+// minDeclaredClasses is the number of classes that numbered labels always
+// declare without a class names file: ten, named by DigitClasses.
+const minDeclaredClasses = 10
+
+// declaredClasses returns the number of classes that numbered labels
+// declare without a class names file: the labels 0, 1, ... up to the first
+// one no row has, and at least minDeclaredClasses. counts[v] is the number
+// of rows with label v.
+func declaredClasses(counts []int) int {
+	k := 0
+	for k < len(counts) && counts[k] > 0 {
+		k++
+	}
+	return max(k, minDeclaredClasses)
+}
+
+// labelPart is one list of numbered labels, named for messages ("FILE").
+type labelPart struct {
+	name   string
+	labels []int
+}
+
+// checkStrayLabels returns an error naming the first label, in parts
+// order, beyond the classes declared without a class names file (see
+// declaredClasses): e.g. "FILE: label 200 at row 8; classes are 0–9".
+// Without the check such a label would silently make classes without rows.
+func checkStrayLabels(parts ...labelPart) error {
+	counts := make([]int, 0, 256)
+	for _, p := range parts {
+		for _, l := range p.labels {
+			if l >= len(counts) {
+				counts = append(counts, make([]int, l+1-len(counts))...)
+			}
+			counts[l]++
+		}
+	}
+	k := declaredClasses(counts)
+	if len(counts) <= k {
+		return nil
+	}
+	for _, p := range parts {
+		for row, l := range p.labels {
+			if l >= k {
+				return strayLabelError(fmt.Sprintf("%s: label %d at row %d (counting from 0)", p.name, l, row), k)
+			}
+		}
+	}
+	return nil
+}
+
+// strayLabelError describes a label beyond the k declared classes; where
+// says where it is and what it is.
+func strayLabelError(where string, k int) error {
+	return fmt.Errorf("%s; classes are 0–%d — add a %s beside the data, one class name per line, to declare more (without one, the classes are the labels from 0 up to the first label no row has, and at least 0–9)",
+		where, k-1, ClassNamesFile)
+}
+
 // idxDirNames returns the data set name and class names for IDX data in dir
 // whose largest label is maxLabel: a ClassNamesFile in dir wins, else
 // GuessClassNames on the path decides, and the name falls back to the base
-// name of dir.
-func idxDirNames(dir string, maxLabel int) (name string, classes []string, err error) {
+// name of dir. Without a class names file, labels beyond the declared
+// classes are an error (see checkStrayLabels).
+func idxDirNames(dir string, maxLabel int, parts ...labelPart) (name string, classes []string, err error) {
 	abs, aerr := filepath.Abs(dir)
 	if aerr != nil {
 		abs = dir
@@ -129,6 +184,9 @@ func idxDirNames(dir string, maxLabel int) (name string, classes []string, err e
 	if classes != nil {
 		return base, classes, nil
 	}
+	if err := checkStrayLabels(parts...); err != nil {
+		return "", nil, err
+	}
 	name, classes = GuessClassNames(abs, maxLabel)
 	if name == "" {
 		name = base
@@ -140,10 +198,10 @@ func idxDirNames(dir string, maxLabel int) (name string, classes []string, err e
 // no error when there is no such file, and an error when the file is
 // unreadable or names fewer than maxLabel+1 classes.
 func readClassNamesFile(path string, maxLabel int) ([]string, error) {
-	f, err := os.Open(path)
-	if errors.Is(err, os.ErrNotExist) {
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
 		return nil, nil
 	}
+	f, _, err := openRegular(path)
 	if err != nil {
 		return nil, fmt.Errorf("cannot read class names: %w", err)
 	}

@@ -2,12 +2,18 @@ package dataset
 
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -53,17 +59,17 @@ func LoadTSVPair(ctx context.Context, vectors, metadata string) (*Dataset, error
 				vectors, strings.TrimSuffix(vectors, filepath.Ext(vectors))+"_metadata.tsv")
 		}
 	}
-	vf, err := os.Open(vectors)
+	vf, _, err := openRegular(vectors)
 	if err != nil {
 		return nil, err
 	}
 	defer vf.Close()
-	mf, err := os.Open(metadata)
+	mf, _, err := openRegular(metadata)
 	if err != nil {
 		return nil, err
 	}
 	defer mf.Close()
-	ds, err := ReadTSVPair(ctx, vf, mf, strings.TrimSuffix(filepath.Base(vectors), filepath.Ext(vectors)))
+	ds, err := readTSVPair(ctx, vf, mf, strings.TrimSuffix(filepath.Base(vectors), filepath.Ext(vectors)), vectors, metadata)
 	if err != nil {
 		return nil, err
 	}
@@ -74,50 +80,38 @@ func LoadTSVPair(ctx context.Context, vectors, metadata string) (*Dataset, error
 // ReadTSVPair reads vectors and metadata (see the comment above) as a
 // numeric data set named name. Errors name the file, the line and what is
 // wrong: a ragged or non-numeric vector row, NaN or infinite values, rows
-// that disagree in count between the two files, an empty file.
+// that disagree in count between the two files, an empty file, a row of
+// more than MaxColumns values or MaxLineBytes bytes, more than MaxItems
+// rows or MaxDataBytes of values. When the metadata has a column named
+// pair (WriteTSVPair writes one), each of its cells must hold the token of
+// the vectors read (the first 16 hex digits of their SHA-256): a metadata
+// file beside vectors it was not written with is refused.
 func ReadTSVPair(ctx context.Context, vectors, metadata io.Reader, name string) (*Dataset, error) {
-	var values []float32
-	dim, n := 0, 0
-	sc := bufio.NewScanner(vectors)
-	sc.Buffer(make([]byte, 64*1024), 64*1024*1024)
-	for line := 1; sc.Scan(); line++ {
-		if line%4096 == 0 && ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		text := strings.TrimRight(sc.Text(), "\r")
-		if strings.TrimSpace(text) == "" {
-			continue
-		}
-		fields := strings.Split(text, "\t")
-		if dim == 0 {
-			dim = len(fields)
-		} else if len(fields) != dim {
-			return nil, fmt.Errorf("vectors, line %d: %d values where the first row has %d (every vector must have the same length)", line, len(fields), dim)
-		}
-		for j, f := range fields {
-			v, err := strconv.ParseFloat(strings.TrimSpace(f), 32)
-			if err != nil {
-				return nil, fmt.Errorf("vectors, line %d, value %d: %q is not a number", line, j+1, f)
-			}
-			if math.IsNaN(v) || math.IsInf(v, 0) {
-				return nil, fmt.Errorf("vectors, line %d, value %d: %v is not a finite number", line, j+1, f)
-			}
-			values = append(values, float32(v))
-		}
-		n++
+	return readTSVPair(ctx, vectors, metadata, name, "vectors", "metadata")
+}
+
+// readTSVPair is ReadTSVPair with the names of the two files for messages.
+func readTSVPair(ctx context.Context, vectors, metadata io.Reader, name, vname, mname string) (*Dataset, error) {
+	hash := sha256.New()
+	values, n, dim, err := readVectors(ctx, io.TeeReader(vectors, hash), vname)
+	if err != nil {
+		return nil, err
 	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("vectors: %w", err)
-	}
-	if n == 0 {
-		return nil, fmt.Errorf("vectors: the file holds no rows")
-	}
-	labels, header, err := readMetadata(metadata)
+	labels, header, tokens, err := readMetadata(metadata, mname, n)
 	if err != nil {
 		return nil, err
 	}
 	if len(labels) != n {
-		return nil, fmt.Errorf("the metadata has %d rows for %d vectors: the two files must list the same items in the same order", len(labels), n)
+		return nil, fmt.Errorf("%s has %d rows for the %d vectors of %s: the two files must list the same items in the same order", mname, len(labels), n, vname)
+	}
+	if tokens != nil {
+		want := pairToken(hash)
+		for i, tok := range tokens {
+			if tok != want {
+				return nil, fmt.Errorf("%s, row %d: its pair column holds %q, but %s has the token %q: the two files were not written together (one was replaced or edited since), so the labels would not match the vectors; export the pair again (or delete the pair column to accept them as they are)",
+					mname, i+1, tok, vname, want)
+			}
+		}
 	}
 	classes := append([]string(nil), labels...)
 	sort.Strings(classes)
@@ -140,44 +134,121 @@ func ReadTSVPair(ctx context.Context, vectors, metadata io.Reader, name string) 
 	return ds, ds.Validate()
 }
 
-// readMetadata returns one label per line: the whole line for a
-// single-column file without header, else the label column (label, class,
-// target, species or y; else the first column) under the header row.
-func readMetadata(r io.Reader) (labels []string, column string, err error) {
+// readVectors reads a projector vectors file, named name in messages.
+func readVectors(ctx context.Context, r io.Reader, name string) (values []float32, n, dim int, err error) {
 	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64*1024), 16*1024*1024)
-	var lines []string
+	sc.Buffer(make([]byte, 64*1024), MaxLineBytes)
+	line := 0
 	for sc.Scan() {
-		lines = append(lines, strings.TrimRight(sc.Text(), "\r"))
+		line++
+		if line%4096 == 0 && ctx.Err() != nil {
+			return nil, 0, 0, ctx.Err()
+		}
+		text := bytes.TrimRight(sc.Bytes(), "\r")
+		if len(bytes.TrimSpace(text)) == 0 {
+			continue
+		}
+		if cells := bytes.Count(text, []byte{'\t'}) + 1; cells > MaxColumns {
+			return nil, 0, 0, fmt.Errorf("%s, line %d: %d values, more than the limit of %d (dataset.MaxColumns) this program reads", name, line, cells, MaxColumns)
+		}
+		fields := strings.Split(string(text), "\t")
+		if dim == 0 {
+			dim = len(fields)
+		} else if len(fields) != dim {
+			return nil, 0, 0, fmt.Errorf("%s, line %d: %d values where the first row has %d (every vector must have the same length)", name, line, len(fields), dim)
+		}
+		if n >= MaxItems || 4*int64(len(values)+dim) > MaxDataBytes {
+			return nil, 0, 0, fmt.Errorf("%s, line %d: more than %d rows or %s of values, the limits (dataset.MaxItems, dataset.MaxDataBytes) this program reads", name, line, MaxItems, humanBytes(MaxDataBytes))
+		}
+		for j, f := range fields {
+			v, err := strconv.ParseFloat(strings.TrimSpace(f), 32)
+			if err != nil {
+				return nil, 0, 0, fmt.Errorf("%s, line %d, value %d: %q is not a number", name, line, j+1, f)
+			}
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return nil, 0, 0, fmt.Errorf("%s, line %d, value %d: %v is not a finite number", name, line, j+1, f)
+			}
+			values = append(values, float32(v))
+		}
+		n++
 	}
 	if err := sc.Err(); err != nil {
-		return nil, "", fmt.Errorf("metadata: %w", err)
+		if errors.Is(err, bufio.ErrTooLong) {
+			return nil, 0, 0, fmt.Errorf("%s, line %d: longer than %s, the limit (dataset.MaxLineBytes) of one row this program reads", name, line+1, humanBytes(MaxLineBytes))
+		}
+		return nil, 0, 0, fmt.Errorf("%s: %w", name, err)
+	}
+	if n == 0 {
+		return nil, 0, 0, fmt.Errorf("%s: the file holds no rows", name)
+	}
+	return values, n, dim, nil
+}
+
+// pairColumn is the metadata column that ties a metadata file to its
+// vectors file (see WriteTSVPair).
+const pairColumn = "pair"
+
+// pairToken returns the token of the vectors hashed by h: the first 16 hex
+// digits of their SHA-256.
+func pairToken(h hash.Hash) string { return hex.EncodeToString(h.Sum(nil)[:8]) }
+
+// readMetadata returns one label per line: the whole line for a
+// single-column file without header, else the label column (label, class,
+// target, species or y; else the first column) under the header row, and
+// the cells of the pair column (nil without one). name names the file in
+// messages; n is the number of vectors: lines after the first n+1 are not
+// kept, only counted when they are not blank.
+func readMetadata(r io.Reader, name string, n int) (labels []string, column string, tokens []string, err error) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64*1024), MaxLineBytes)
+	var lines []string
+	more := 0 // non-blank lines after the first n+1
+	for sc.Scan() {
+		if len(lines) <= n {
+			lines = append(lines, strings.TrimRight(sc.Text(), "\r"))
+		} else if len(bytes.TrimSpace(sc.Bytes())) > 0 {
+			more++
+		}
+	}
+	if more > 0 {
+		return nil, "", nil, fmt.Errorf("%s has at least %d rows for the %d vectors: the two files must list the same items in the same order", name, n+more, n)
+	}
+	if err := sc.Err(); err != nil {
+		if errors.Is(err, bufio.ErrTooLong) {
+			return nil, "", nil, fmt.Errorf("%s, line %d: longer than %s, the limit (dataset.MaxLineBytes) of one row this program reads", name, len(lines)+1, humanBytes(MaxLineBytes))
+		}
+		return nil, "", nil, fmt.Errorf("%s: %w", name, err)
 	}
 	for len(lines) > 0 && strings.TrimSpace(lines[len(lines)-1]) == "" {
 		lines = lines[:len(lines)-1]
 	}
 	if len(lines) == 0 {
-		return nil, "", fmt.Errorf("metadata: the file holds no rows")
+		return nil, "", nil, fmt.Errorf("%s: the file holds no rows", name)
 	}
 	if !strings.Contains(lines[0], "\t") {
-		return lines, "", nil // one label per line, no header (the projector's single-column form)
+		return lines, "", nil, nil // one label per line, no header (the projector's single-column form)
 	}
 	head := strings.Split(lines[0], "\t")
-	col := 0
+	col, pair := 0, -1
 	for j, h := range head {
 		switch strings.ToLower(strings.TrimSpace(h)) {
 		case "label", "class", "target", "species", "y":
 			col = j
+		case pairColumn:
+			pair = j
 		}
 	}
 	for i, l := range lines[1:] {
 		f := strings.Split(l, "\t")
 		if len(f) != len(head) {
-			return nil, "", fmt.Errorf("metadata, line %d: %d columns under a header of %d", i+2, len(f), len(head))
+			return nil, "", nil, fmt.Errorf("%s, line %d: %d columns under a header of %d", name, i+2, len(f), len(head))
 		}
 		labels = append(labels, f[col])
+		if pair >= 0 {
+			tokens = append(tokens, f[pair])
+		}
 	}
-	return labels, head[col], nil
+	return labels, head[col], tokens, nil
 }
 
 func compactStrings(s []string) []string {
@@ -192,12 +263,16 @@ func compactStrings(s []string) []string {
 
 // WriteTSVPair writes rows (n×d, row-major) as a projector vectors file and
 // their metadata (a header and one line per row with the given columns,
-// e.g. label and index) as the metadata file.
+// e.g. label and index) as the metadata file. The metadata gets a last
+// column, pair, holding in every row the token of the vectors written (the
+// first 16 hex digits of their SHA-256), by which ReadTSVPair refuses a
+// metadata file beside vectors it was not written with.
 func WriteTSVPair(vectors, metadata io.Writer, rows []float32, d int, header []string, meta [][]string) error {
 	if d <= 0 || len(rows)%d != 0 || len(rows)/d != len(meta) {
 		return fmt.Errorf("dataset: %d values of width %d for %d metadata rows", len(rows), d, len(meta))
 	}
-	bw := bufio.NewWriter(vectors)
+	hash := sha256.New()
+	bw := bufio.NewWriter(io.MultiWriter(vectors, hash))
 	for i := 0; i < len(meta); i++ {
 		for j := 0; j < d; j++ {
 			if j > 0 {
@@ -210,13 +285,14 @@ func WriteTSVPair(vectors, metadata io.Writer, rows []float32, d int, header []s
 	if err := bw.Flush(); err != nil {
 		return err
 	}
+	token := pairToken(hash)
 	mw := bufio.NewWriter(metadata)
-	mw.WriteString(strings.Join(header, "\t") + "\n")
+	mw.WriteString(strings.Join(append(slices.Clone(header), pairColumn), "\t") + "\n")
 	for _, m := range meta {
 		for k, v := range m {
 			m[k] = strings.NewReplacer("\t", " ", "\n", " ").Replace(v)
 		}
-		mw.WriteString(strings.Join(m, "\t") + "\n")
+		mw.WriteString(strings.Join(m, "\t") + "\t" + token + "\n")
 	}
 	return mw.Flush()
 }

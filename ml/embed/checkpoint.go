@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"hash/crc32"
 	"math"
-	"os"
 )
 
 // The checkpoint format is described in the package documentation.
@@ -112,18 +111,21 @@ func decode(b []byte) (*Trainer, error) {
 	if err := json.Unmarshal(hb, &h); err != nil {
 		return nil, fmt.Errorf("%w: header: %v", ErrCorrupt, err)
 	}
-	if err := h.Config.validate(h.Shape, h.State.TrainRows); err != nil {
+	if err := h.check(); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
-	}
-	if h.State.Epoch > h.Config.Epochs || h.State.Steps < 0 || h.State.Batch < 0 {
-		return nil, fmt.Errorf("%w: position epoch %d, batch %d, step %d", ErrCorrupt, h.State.Epoch, h.State.Batch, h.State.Steps)
 	}
 	wl, ok := lenField(8)
 	wb, ok2 := next(wl)
 	if !ok || !ok2 {
 		return nil, fmt.Errorf("%w: weights run past the end", ErrCorrupt)
 	}
-	t := &Trainer{cfg: h.Config, shape: h.Shape, st: h.State, hist: h.History, m: newModel(h.Config, h.Shape)}
+	// The file must hold the 4 bytes of every parameter the header's model
+	// has (and 8 more each for the optimiser) before the model is built.
+	if params, _ := h.Config.MemoryEstimate(h.Shape); uint64(params) > wl/4 || uint64(params) > uint64(len(body)-off)/8 {
+		return nil, fmt.Errorf("%w: the header describes a model of %d parameters, but the file holds %d bytes of weights and %d after them",
+			ErrCorrupt, params, wl, len(body)-off)
+	}
+	t := &Trainer{cfg: h.Config, shape: h.Shape, st: h.State, hist: h.History, m: buildModel(h.Config, h.Shape)}
 	t.m.linear = h.State.LinearOutput
 	if err := t.m.train.UnmarshalWeights(wb); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
@@ -193,7 +195,7 @@ func (t *Trainer) Clone() (*Trainer, error) {
 // ErrCorrupt (truncated or altered files), and name the file.
 // Config.CheckpointPath of the result is empty.
 func Load(path string) (*Trainer, error) {
-	b, err := os.ReadFile(path)
+	b, err := readFile(path)
 	if err != nil {
 		return nil, err
 	}

@@ -217,6 +217,9 @@ func (c Config) validate(s Shape, trainRows int) error {
 	bad := func(format string, args ...any) error {
 		return fmt.Errorf("%w: %s", ErrConfig, fmt.Sprintf(format, args...))
 	}
+	if err := s.check(); err != nil {
+		return err
+	}
 	switch c.Loss {
 	case Siamese, Contrastive, Softmax, AllPairs, MSE, BCE:
 	default:
@@ -273,7 +276,7 @@ func (c Config) validate(s Shape, trainRows int) error {
 	case s.Classes < 2:
 		return bad("%d classes: need at least 2", s.Classes)
 	}
-	return nil
+	return c.checkLimits(s)
 }
 
 // check validates the data against a shape (the data's own for New).

@@ -38,8 +38,28 @@ type model struct {
 }
 
 // newModel builds the network of cfg for inputs of shape s, its weights
-// drawn from cfg.Seed (the head's from cfg.Seed+1).
+// drawn from cfg.Seed (the head's from cfg.Seed+1), with the input buffer
+// of a training step.
 func newModel(cfg Config, s Shape) *model {
+	m := buildModel(cfg, s)
+	m.allocInput(cfg, s)
+	return m
+}
+
+// allocInput allocates the input buffer of a training step: a batch of
+// cfg.Batch items, or both sides of cfg.Batch pairs.
+func (m *model) allocInput(cfg Config, s Shape) {
+	rows := cfg.Batch
+	if cfg.Loss.Pairwise() {
+		rows *= 2
+	}
+	m.x = nn.NewTensor(rows, s.Height, s.Width, s.Channels)
+}
+
+// buildModel is newModel without the input buffer, which training
+// allocates when it first needs it: a model read from a file then costs
+// the memory of its parameters, which the file must hold.
+func buildModel(cfg Config, s Shape) *model {
 	m := &model{loss: cfg.Loss, margin: cfg.Margin, dim: cfg.Dim, ae: cfg.Arch.Autoencoder()}
 	switch cfg.Arch {
 	case Seed:
@@ -71,11 +91,6 @@ func newModel(cfg Config, s Shape) *model {
 		}
 	}
 	m.opt = newAdam(m.train.Params())
-	rows := cfg.Batch
-	if cfg.Loss.Pairwise() {
-		rows *= 2
-	}
-	m.x = nn.NewTensor(rows, s.Height, s.Width, s.Channels)
 	return m
 }
 

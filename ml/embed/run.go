@@ -129,6 +129,9 @@ func (t *Trainer) trainEpoch(ctx context.Context, d Data) error {
 // and sets its labels; it returns the number of images.
 func (t *Trainer) fill(d Data, left, right []int, b int) int {
 	m, bs, f := t.m, t.cfg.Batch, t.shape.Features()
+	if m.x == nil {
+		m.allocInput(t.cfg, t.shape)
+	}
 	put := func(i, row int) {
 		copy(m.x.Data[i*f:(i+1)*f], d.Train.Data[row*d.Train.Stride:row*d.Train.Stride+f])
 	}

@@ -10,6 +10,7 @@ import (
 	"math"
 	"os"
 	"slices"
+	"syscall"
 )
 
 // Weights file format, version 1. All integers are little-endian.
@@ -40,14 +41,21 @@ var (
 	ErrMismatch   = errors.New("nn: weights do not match the network")
 )
 
+// weightsSize returns the size of the network's parameters in the weights
+// format.
+func (s *Sequential) weightsSize() int64 {
+	names, params := s.NamedParams()
+	size := int64(16)
+	for i, p := range params {
+		size += 3 + int64(len(names[i])) + 4*int64(len(p.Shape)) + 4*int64(len(p.Value))
+	}
+	return size
+}
+
 // MarshalWeights returns the network's parameters in the weights format.
 func (s *Sequential) MarshalWeights() ([]byte, error) {
 	names, params := s.NamedParams()
-	size := 16
-	for i, p := range params {
-		size += 3 + len(names[i]) + 4*len(p.Shape) + 4*len(p.Value)
-	}
-	b := make([]byte, 0, size)
+	b := make([]byte, 0, s.weightsSize())
 	b = append(b, weightsMagic...)
 	b = binary.LittleEndian.AppendUint32(b, weightsVersion)
 	b = binary.LittleEndian.AppendUint32(b, uint32(len(params)))
@@ -182,9 +190,26 @@ func (s *Sequential) Save(path string) error {
 }
 
 // Load reads the network's parameters from the file path; see
-// UnmarshalWeights. Errors name the file.
+// UnmarshalWeights. Errors name the file. Only a regular file is read (a
+// FIFO would block for ever, a device never end), and only one of the size
+// the network's weights take.
 func (s *Sequential) Load(path string) error {
-	b, err := os.ReadFile(path)
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	if !st.Mode().IsRegular() {
+		return fmt.Errorf("%s is not a regular file (%v): choose a weights file", path, st.Mode().Type())
+	}
+	if want := s.weightsSize(); st.Size() > want {
+		return fmt.Errorf("%s: %w: a file of %d bytes, more than the %d bytes of the network's weights", path, ErrMismatch, st.Size(), want)
+	}
+	b, err := io.ReadAll(io.LimitReader(f, st.Size()))
 	if err != nil {
 		return err
 	}

@@ -24,10 +24,59 @@ const (
 	DefaultHeight = 20 * vg.Inch / 3
 )
 
+// Bounds of an exported figure, checked by Encode and EncodeDPI before
+// anything is drawn.
+const (
+	// MinInches is the smallest side: below it titles, axes and legends
+	// leave no room for the plot.
+	MinInches = 0.5
+	// MaxInches is the largest side: 200 inches (14,400 points) is the
+	// largest page of PDF.
+	MaxInches = 200
+	// MinDPI and MaxDPI bound the resolution of a PNG.
+	MinDPI, MaxDPI = 24, 1200
+	// MaxPixels bounds a PNG's pixels: its RGBA canvas takes 4 bytes a
+	// pixel, 256 MiB at the limit (e.g. 85 × 85 inches at 96 dpi).
+	MaxPixels = 1 << 26
+	// encodeDPI is the resolution of a PNG written by Encode and Save.
+	encodeDPI = 96
+)
+
+// CheckSize returns an error unless a figure of w×h exported as ext (at
+// dpi dots per inch for ".png") is within the bounds above: each side from
+// MinInches to MaxInches (NaN and infinities are refused), and for PNG a
+// resolution from MinDPI to MaxDPI and at most MaxPixels pixels.
+func CheckSize(w, h vg.Length, ext string, dpi int) error {
+	wi, hi := float64(w/vg.Inch), float64(h/vg.Inch)
+	for _, s := range []struct {
+		name string
+		v    float64
+	}{{"width", wi}, {"height", hi}} {
+		if !(s.v >= MinInches && s.v <= MaxInches) {
+			return fmt.Errorf("a figure %s of %g inches is out of range: use %g to %g inches", s.name, s.v, float64(MinInches), float64(MaxInches))
+		}
+	}
+	if !strings.EqualFold(ext, ".png") {
+		return nil
+	}
+	if dpi < MinDPI || dpi > MaxDPI {
+		return fmt.Errorf("a resolution of %d dpi is out of range: use %d to %d (96 is the screen's)", dpi, MinDPI, MaxDPI)
+	}
+	if px := wi * float64(dpi) * hi * float64(dpi); px > MaxPixels {
+		return fmt.Errorf("%.0f × %.0f pixels (%g × %g inches at %d dpi) is too large an image: at most %d pixels (figures.MaxPixels); lower the size or the resolution",
+			wi*float64(dpi), hi*float64(dpi), wi, hi, dpi, MaxPixels)
+	}
+	return nil
+}
+
 // Encode renders p at the given size in the format named by ext (".png",
-// ".svg" or ".pdf").
+// ".svg" or ".pdf"); a PNG has 96 dots per inch. The size must pass
+// CheckSize.
 func Encode(p *plot.Plot, w, h vg.Length, ext string) ([]byte, error) {
 	if err := CheckFormat(ext); err != nil {
+		return nil, err
+	}
+	if err := CheckSize(w, h, ext, encodeDPI); err != nil {
 		return nil, err
 	}
 	wt, err := p.WriterTo(w, h, strings.ToLower(ext[1:]))
@@ -42,14 +91,14 @@ func Encode(p *plot.Plot, w, h vg.Length, ext string) ([]byte, error) {
 }
 
 // EncodeDPI is Encode with the resolution of a PNG chosen: dpi dots per
-// inch (SVG and PDF are vector formats and ignore it). dpi must lie in
-// [24, 1200].
+// inch (SVG and PDF are vector formats and ignore it). The size and dpi
+// must pass CheckSize.
 func EncodeDPI(p *plot.Plot, w, h vg.Length, ext string, dpi int) ([]byte, error) {
 	if !strings.EqualFold(ext, ".png") {
 		return Encode(p, w, h, ext)
 	}
-	if dpi < 24 || dpi > 1200 {
-		return nil, fmt.Errorf("a resolution of %d dpi is out of range: use 24 to 1200 (96 is the screen's)", dpi)
+	if err := CheckSize(w, h, ext, dpi); err != nil {
+		return nil, err
 	}
 	c := vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(dpi))
 	p.Draw(draw.New(c))
