@@ -139,6 +139,7 @@ func TestSwitchPanels(t *testing.T) {
 }
 
 func TestOpenBadSourceKeepsCurrentData(t *testing.T) {
+	skipShort(t)
 	u := newTestUI(t, Options{})
 	before := u.Env.Workspace.Data()
 	err := u.Open(filepath.Join(t.TempDir(), "does-not-exist")).Wait()
@@ -151,6 +152,7 @@ func TestOpenBadSourceKeepsCurrentData(t *testing.T) {
 }
 
 func TestOpenMNISTFromSharedFolder(t *testing.T) {
+	skipShort(t)
 	dir := filepath.Join("..", "..", "shared", "datasets", "mnist-t10k")
 	if _, err := os.Stat(dir); err != nil {
 		t.Skip("MNIST t10k not present in ../shared")

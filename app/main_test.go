@@ -24,3 +24,12 @@ func TestMain(m *testing.M) {
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
+
+// skipShort skips a long test with -short: the race detector's run in CI
+// (.ci/run) uses -short and would take too long; the plain run covers it.
+func skipShort(t *testing.T) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("long: skipped with -short")
+	}
+}

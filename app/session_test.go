@@ -72,6 +72,7 @@ func panelIndex(t *testing.T, id string) int {
 // prototypes panel, the session saved, the app changed, the session opened
 // again — and everything is as it was.
 func TestSessionSaveAndOpenInApp(t *testing.T) {
+	skipShort(t)
 	u := newTestUI(t, Options{})
 	ws := u.Env.Workspace
 	ws.SetScaling(dataset.ScaleStandardize)
@@ -148,6 +149,7 @@ func TestSessionSaveAndOpenInApp(t *testing.T) {
 }
 
 func TestOpenSessionFailuresKeepTheWorkspace(t *testing.T) {
+	skipShort(t)
 	u := newTestUI(t, Options{})
 	ws := u.Env.Workspace
 	dir := t.TempDir()
@@ -220,6 +222,7 @@ func TestOpenSessionFailuresKeepTheWorkspace(t *testing.T) {
 }
 
 func TestRecentFiles(t *testing.T) {
+	skipShort(t)
 	u := newTestUI(t, Options{})
 	dir := t.TempDir()
 	var files []string
@@ -276,6 +279,7 @@ func TestRecentFiles(t *testing.T) {
 }
 
 func TestWindowSizeAndPanelAreRemembered(t *testing.T) {
+	skipShort(t)
 	a := test.NewTempApp(t)
 	u, err := newUIOn(a, Options{})
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 // clusters it with decoded centroids; a space without a decoder explains
 // why its centroids have no images.
 func TestAutoencoderPanelsTogether(t *testing.T) {
+	skipShort(t)
 	t.Setenv("XDG_CACHE_HOME", t.TempDir())
 	env := newTestEnv(t)
 	ev := newEmbeddingView(env)

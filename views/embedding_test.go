@@ -8,6 +8,7 @@ import (
 )
 
 func TestEmbeddingPanelTrainsPausesResumesAndPublishes(t *testing.T) {
+	skipShort(t)
 	t.Setenv("XDG_CACHE_HOME", t.TempDir()) // checkpoints go to the user cache folder
 	env := newTestEnv(t)
 	v := newEmbeddingView(env)

@@ -14,6 +14,7 @@ import (
 // finished MLP stays the space the other panels use; Ctrl+T starts what
 // the form shows; a rename appears in every panel's space list.
 func TestRunsScenario(t *testing.T) {
+	skipShort(t)
 	env := newTestEnv(t)
 	ev := newEmbeddingView(env)
 	rv := newRunsView(env)

@@ -7,3 +7,12 @@ import (
 // serialiseUI makes uiDo and uiDoAndWait serial (for the rest of the
 // package's tests) and returns the function for a job runner's Dispatch.
 func serialiseUI(*testing.T) func(func()) { return SerialiseForTests() }
+
+// skipShort skips a long test with -short: the race detector's run in CI
+// (.ci/run) uses -short and would take too long; the plain run covers it.
+func skipShort(t *testing.T) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("long: skipped with -short")
+	}
+}

@@ -17,6 +17,7 @@ import (
 // scatter, curves and decoder-less network) and the labelling as they
 // were.
 func TestSandalsAcrossPanelsAndSessions(t *testing.T) {
+	skipShort(t)
 	t.Setenv("XDG_CACHE_HOME", t.TempDir())
 	env := newTestEnv(t)
 	ev := newEmbeddingView(env)
@@ -119,6 +120,7 @@ func TestSandalsAcrossPanelsAndSessions(t *testing.T) {
 // saved with the session and put back when it is restored, before the
 // panels recompute (PCA fits the restored number of components).
 func TestPanelSettingsSurviveSessions(t *testing.T) {
+	skipShort(t)
 	env := newTestEnv(t)
 	pv, cv := newPCAView(env), newClustersView(env)
 	openEmbedded(t, env)
