@@ -162,8 +162,8 @@ func (f *FigureView) scheduleRender() {
 	}()
 }
 
-// SecondaryTapped opens the export menu on right-click.
-func (f *FigureView) SecondaryTapped(e *fyne.PointEvent) {
+// TappedSecondary opens the export menu on right-click (fyne.SecondaryTappable).
+func (f *FigureView) TappedSecondary(e *fyne.PointEvent) {
 	if f.Plot() == nil {
 		return
 	}
@@ -225,3 +225,6 @@ func (f *FigureView) CreateRenderer() fyne.WidgetRenderer {
 	content := container.NewBorder(header, nil, nil, nil, area)
 	return widget.NewSimpleRenderer(content)
 }
+
+// A FigureView answers right-clicks (Fyne calls TappedSecondary).
+var _ fyne.SecondaryTappable = (*FigureView)(nil)
