@@ -54,7 +54,7 @@ func TestPanelsFitWithManyClasses(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitUntil(t, "the panels' automatic work", 60*time.Second, func() bool { return len(env.Jobs.Active()) == 0 })
-	time.Sleep(200 * time.Millisecond)
+	testUI.sleep(200 * time.Millisecond)
 	waitUntil(t, "the panels' automatic work", 60*time.Second, func() bool { return len(env.Jobs.Active()) == 0 })
 	for id, min := range sizes {
 		var s fyne.Size

@@ -30,7 +30,7 @@ func waitUntil(t *testing.T, what string, timeout time.Duration, cond func() boo
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
-		time.Sleep(20 * time.Millisecond)
+		testUI.sleep(20 * time.Millisecond)
 	}
 }
 
@@ -48,6 +48,7 @@ func newTestEnv(t *testing.T) *Env {
 			t.Errorf("job failed: %v", err)
 		}
 	})
+	t.Cleanup(testUI.hold()) // the test is the UI goroutine (it builds and taps widgets)
 	w := test.NewTempWindow(t, nil)
 	w.Resize(fyne.NewSize(1280, 800))
 	ws := workspace.New()

@@ -34,6 +34,7 @@ func scatterKnownData() ScatterData {
 func newTestScatter(t *testing.T) (*Scatter, fyne.Window) {
 	t.Helper()
 	test.NewTempApp(t)
+	t.Cleanup(testUI.hold()) // the test is the UI goroutine
 	s := NewScatter()
 	w := test.NewTempWindow(t, s)
 	settleScatter(t, s)
@@ -61,7 +62,7 @@ func settleScatter(t *testing.T, s *Scatter) {
 		if time.Now().After(deadline) {
 			t.Fatal("render did not finish")
 		}
-		time.Sleep(5 * time.Millisecond)
+		testUI.sleep(5 * time.Millisecond)
 	}
 }
 

@@ -23,6 +23,7 @@ func grayGarment(v uint8) *image.Gray {
 
 func TestThumbStrip(t *testing.T) {
 	test.NewTempApp(t)
+	t.Cleanup(testUI.hold()) // the test is the UI goroutine
 	s := NewThumbStrip()
 	s.SetEmptyText("Click a point to see its neighbours")
 	w := test.NewTempWindow(t, s)

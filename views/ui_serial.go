@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"strconv"
 	"sync"
+	"time"
 )
 
 // serialUI runs the functions given to uiDo one at a time, as the real
@@ -38,6 +39,40 @@ func (s *serialUI) do(f func()) {
 	f()
 }
 
+// hold makes the calling goroutine (a test) the UI goroutine: everything
+// it does to widgets is serialised with the panels' background updates,
+// which wait until it sleeps (see sleep) or calls the returned release.
+func (s *serialUI) hold() (release func()) {
+	id := goroutineID()
+	if _, mine := s.owner.Load(id); mine {
+		return func() {}
+	}
+	s.mu.Lock()
+	s.owner.Store(id, true)
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			s.owner.Delete(id)
+			s.mu.Unlock()
+		})
+	}
+}
+
+// sleep waits d; a goroutine that holds the UI lets the queued UI work run
+// meanwhile, as an idle UI goroutine would.
+func (s *serialUI) sleep(d time.Duration) {
+	id := goroutineID()
+	if _, mine := s.owner.Load(id); !mine {
+		time.Sleep(d)
+		return
+	}
+	s.owner.Delete(id)
+	s.mu.Unlock()
+	time.Sleep(d)
+	s.mu.Lock()
+	s.owner.Store(id, true)
+}
+
 // testUI serialises the UI work of every test.
 var testUI = &serialUI{}
 
@@ -47,6 +82,8 @@ var testUI = &serialUI{}
 // Fyne's headless test driver runs fyne.Do on the calling goroutine, which
 // would let two background jobs update one widget at once. For tests only.
 func SerialiseForTests() func(func()) {
-	uiDo, uiDoAndWait = testUI.do, testUI.do
+	serialOnce.Do(func() { uiDo, uiDoAndWait = testUI.do, testUI.do })
 	return testUI.do
 }
+
+var serialOnce sync.Once

@@ -1,6 +1,7 @@
 package views
 
 import (
+	"os"
 	"testing"
 )
 
@@ -15,4 +16,11 @@ func skipShort(t *testing.T) {
 	if testing.Short() {
 		t.Skip("long: skipped with -short")
 	}
+}
+
+// TestMain serialises the UI work of every test of the package (see
+// SerialiseForTests).
+func TestMain(m *testing.M) {
+	SerialiseForTests()
+	os.Exit(m.Run())
 }
