@@ -1,0 +1,224 @@
+package umap
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+
+	"gonum.org/v1/gonum/blas/blas32"
+
+	"embedscope/ml/knn"
+	"embedscope/ml/progress"
+)
+
+// Metric is the distance between input rows.
+type Metric int
+
+const (
+	// Euclidean is √Σ(xᵢ−yᵢ)².
+	Euclidean Metric = iota
+	// Cosine is 1 − x·y/(‖x‖‖y‖), as umap-learn's "cosine"; rows of zeros
+	// are refused.
+	Cosine
+)
+
+var metricNames = []string{"euclidean", "cosine"}
+
+// String returns the metric's name as umap-learn spells it.
+func (m Metric) String() string {
+	if m < 0 || int(m) >= len(metricNames) {
+		return fmt.Sprintf("Metric(%d)", int(m))
+	}
+	return metricNames[m]
+}
+
+// ParseMetric returns the metric named s ("euclidean" or "cosine").
+func ParseMetric(s string) (Metric, error) {
+	for i, n := range metricNames {
+		if s == n {
+			return Metric(i), nil
+		}
+	}
+	return 0, fmt.Errorf("umap: unknown metric %q (use euclidean or cosine)", s)
+}
+
+// An Index answers k-nearest-neighbour queries against the rows it was
+// built on. UMAP needs each row's neighbours among the others (the graph)
+// and, for Transform, the neighbours of new rows. Both return rows of
+// neighbours ordered by increasing distance, with distances in the index's
+// metric. An Index is used from one goroutine at a time.
+//
+// ExactIndex is the exact search; an approximate index (NN-descent, as
+// umap-learn uses through pynndescent) can be put in its place through
+// UMAP.Index.
+type Index interface {
+	// Rows and Dim are the shape of the indexed matrix.
+	Rows() int
+	Dim() int
+	// SelfNeighbors returns, for every indexed row i, its k nearest other
+	// indexed rows (i itself excluded by index; duplicates of it are kept).
+	SelfNeighbors(ctx context.Context, k int) (knn.Neighbors, error)
+	// Query returns, for every row of Q (m×Dim), its k nearest indexed rows.
+	Query(ctx context.Context, Q blas32.General, k int) (knn.Neighbors, error)
+}
+
+// IndexBuilder builds an Index of the rows of X under metric m, reporting
+// its progress to t (which may be nil).
+type IndexBuilder func(ctx context.Context, X blas32.General, m Metric, t *progress.Tracker) (Index, error)
+
+// exactIndex is ExactIndex's Index: ml/knn's blocked-sgemm exact search,
+// on the rows themselves (Euclidean) or on the rows scaled to unit length
+// (cosine, where ‖x̂ − ŷ‖² = 2·(1 − cos)).
+type exactIndex struct {
+	c      *knn.Classifier
+	x      blas32.General // the rows as given (kept, not copied)
+	metric Metric
+	norm   []float64 // ‖xᵢ‖ (cosine)
+	tr     *progress.Tracker
+}
+
+// ExactIndex returns the exact k-nearest-neighbour index of the rows of X
+// (kept by reference: do not modify X while the index is in use), built
+// with ml/knn: float32 distances from blocked sgemm, candidates re-ranked
+// by exact float64 distances and certified, so neighbours are the exact
+// ones, ordered by distance and then index. For the cosine metric the
+// search runs on the rows scaled to unit length and the distances
+// returned are 1 − x·y/(‖x‖‖y‖) computed in float64 from the rows as
+// given. It returns an error for an empty matrix, NaN or infinite values,
+// or (cosine) a row of zeros, which has no direction.
+func ExactIndex(ctx context.Context, X blas32.General, m Metric, t *progress.Tracker) (Index, error) {
+	if err := checkMatrix(X, -1, "X"); err != nil {
+		return nil, err
+	}
+	ix := &exactIndex{x: X, metric: m, tr: t}
+	search := X
+	switch m {
+	case Euclidean:
+	case Cosine:
+		var err error
+		if search, ix.norm, err = unitRows(X, "X"); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, fmt.Errorf("umap: unknown metric %d", int(m))
+	}
+	ix.c = &knn.Classifier{K: 1, Progress: t}
+	if err := ix.c.Fit(search, make([]int, X.Rows)); err != nil {
+		return nil, fmt.Errorf("umap: %w", err)
+	}
+	return ix, nil
+}
+
+func (ix *exactIndex) Rows() int { return ix.x.Rows }
+func (ix *exactIndex) Dim() int  { return ix.x.Cols }
+
+func (ix *exactIndex) SelfNeighbors(ctx context.Context, k int) (knn.Neighbors, error) {
+	nb, err := ix.c.KNeighborsSelf(ctx, k)
+	if err != nil {
+		return nb, err
+	}
+	if ix.metric == Cosine {
+		ix.cosine(ix.x, ix.norm, nb)
+	}
+	return nb, nil
+}
+
+func (ix *exactIndex) Query(ctx context.Context, Q blas32.General, k int) (knn.Neighbors, error) {
+	if Q.Cols != ix.x.Cols {
+		return knn.Neighbors{}, fmt.Errorf("umap: new rows have %d columns, the map was fitted on %d", Q.Cols, ix.x.Cols)
+	}
+	if err := checkMatrix(Q, -1, "new rows"); err != nil {
+		return knn.Neighbors{}, err
+	}
+	if ix.metric == Euclidean {
+		return ix.c.KNeighbors(ctx, Q, k)
+	}
+	U, norm, err := unitRows(Q, "new rows")
+	if err != nil {
+		return knn.Neighbors{}, err
+	}
+	nb, err := ix.c.KNeighbors(ctx, U, k)
+	if err != nil {
+		return nb, err
+	}
+	ix.cosine(Q, norm, nb)
+	return nb, nil
+}
+
+// cosine replaces the Euclidean distances between unit rows in nb by the
+// cosine distances between the rows of Q (norms qn) and the indexed rows,
+// computed in float64, and re-sorts each row by (distance, index).
+func (ix *exactIndex) cosine(Q blas32.General, qn []float64, nb knn.Neighbors) {
+	type pair struct {
+		d float64
+		j int
+	}
+	row := make([]pair, nb.K)
+	for i := 0; i < nb.N; i++ {
+		idx, dist := nb.Row(i)
+		q := Q.Data[i*Q.Stride : i*Q.Stride+Q.Cols]
+		for m, j := range idx {
+			r := ix.x.Data[j*ix.x.Stride : j*ix.x.Stride+ix.x.Cols]
+			dot := 0.0
+			for c, v := range q {
+				dot += float64(v) * float64(r[c])
+			}
+			row[m] = pair{max(0, 1-dot/(qn[i]*ix.norm[j])), j}
+		}
+		slices.SortStableFunc(row, func(a, b pair) int {
+			if a.d != b.d {
+				if a.d < b.d {
+					return -1
+				}
+				return 1
+			}
+			return a.j - b.j
+		})
+		for m, p := range row {
+			idx[m], dist[m] = p.j, p.d
+		}
+	}
+}
+
+// unitRows returns the rows of X scaled to unit length (float64 norms,
+// rounded to float32) and the norms; a row of zeros is an error.
+func unitRows(X blas32.General, what string) (blas32.General, []float64, error) {
+	d := X.Cols
+	U := blas32.General{Rows: X.Rows, Cols: d, Stride: d, Data: make([]float32, X.Rows*d)}
+	norm := make([]float64, X.Rows)
+	for i := 0; i < X.Rows; i++ {
+		r := X.Data[i*X.Stride : i*X.Stride+d]
+		s := 0.0
+		for _, v := range r {
+			s += float64(v) * float64(v)
+		}
+		if s == 0 {
+			return U, nil, fmt.Errorf("umap: %s row %d is all zeros: it has no cosine distance (use the euclidean metric or drop the row)", what, i)
+		}
+		norm[i] = math.Sqrt(s)
+		for c, v := range r {
+			U.Data[i*d+c] = float32(float64(v) / norm[i])
+		}
+	}
+	return U, norm, nil
+}
+
+// checkMatrix returns an error if X has an inconsistent layout, not cols
+// columns (any number ≥ 1 when cols < 0), or a NaN or infinite value.
+func checkMatrix(X blas32.General, cols int, name string) error {
+	if X.Rows < 1 || X.Cols < 1 || (cols >= 0 && X.Cols != cols) {
+		return fmt.Errorf("umap: %s is %d×%d", name, X.Rows, X.Cols)
+	}
+	if X.Stride < X.Cols || len(X.Data) < (X.Rows-1)*X.Stride+X.Cols {
+		return fmt.Errorf("umap: %s has an inconsistent layout (%d×%d, stride %d, %d values)", name, X.Rows, X.Cols, X.Stride, len(X.Data))
+	}
+	for i := 0; i < X.Rows; i++ {
+		for j, v := range X.Data[i*X.Stride : i*X.Stride+X.Cols] {
+			if f := float64(v); math.IsNaN(f) || math.IsInf(f, 0) {
+				return fmt.Errorf("umap: %s row %d, column %d is %v", name, i, j, v)
+			}
+		}
+	}
+	return nil
+}
