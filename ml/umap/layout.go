@@ -14,11 +14,8 @@ import (
 // points: the fitted points themselves in a fit, the fitted map's points
 // when new points are placed.
 type sgd struct {
-	g *Graph // pruned graph: heads are its rows, tails its columns
-	// Per edge: epochs between samples (umap-learn's epochs_per_sample),
-	// the epoch of its next sample, the epochs between negative samples
-	// and the epoch of the next one.
-	eps, next, epn, nextNeg []float64
+	g  *Graph      // pruned graph: heads are its rows, tails its columns
+	st []edgeState // the schedule of every edge
 
 	a, b, gamma float64
 	pow         *powTable // x^b
@@ -34,6 +31,19 @@ type sgd struct {
 	seed    uint64
 }
 
+// edgeState is the schedule of one edge. umap-learn keeps, per edge,
+// epochs_per_sample (eps), epoch_of_next_sample and
+// epoch_of_next_negative_sample, adding eps and eps/negRate to the latter
+// two; here they are the counts of samples and negative samples taken so
+// far, from which the same epochs follow: the edge is due at epoch n when
+// (samples+1)·eps ≤ n, and then draws ⌊n·negRate/eps⌋ − 1 − negs negative
+// samples. 16 bytes an edge instead of 32, so the stream of schedules read
+// at every epoch evicts less of the map from the cache.
+type edgeState struct {
+	eps           float64
+	samples, negs uint32
+}
+
 // newSGD prepares the schedule of umap-learn's make_epochs_per_sample for
 // epochs epochs: an edge of weight w is sampled every max(W)/w epochs
 // (first at epoch max(W)/w), and draws negRate negative samples per
@@ -44,19 +54,10 @@ func newSGD(g *Graph, epochs, negRate int, nTails int) *sgd {
 	for _, w := range g.W {
 		wmax = max(wmax, w)
 	}
-	m := len(g.W)
-	s.eps = make([]float64, m)
-	s.next = make([]float64, m)
-	s.epn = make([]float64, m)
-	s.nextNeg = make([]float64, m)
+	s.st = make([]edgeState, len(g.W))
 	for e, w := range g.W {
 		samples := float64(epochs) * (float64(w) / float64(wmax))
-		s.eps[e] = float64(epochs) / samples
-		s.next[e] = s.eps[e]
-		if negRate > 0 {
-			s.epn[e] = s.eps[e] / float64(negRate)
-			s.nextNeg[e] = s.epn[e]
-		}
+		s.st[e] = edgeState{eps: float64(epochs) / samples}
 	}
 	return s
 }
@@ -126,6 +127,10 @@ func (s *sgd) epoch(n int, alpha float64, head, tail []float32) {
 	wg.Wait()
 }
 
+// negBatch is the number of negative samples gathered before they are
+// computed, so that their loads from the map overlap.
+const negBatch = 8
+
 // moveHead applies epoch n's updates to head point j. Unlike umap-learn,
 // which moves the head after each negative sample, the negative samples of
 // one edge sample are all taken from the head's position after the
@@ -142,10 +147,13 @@ func (s *sgd) moveHead(n, j int, alpha float64, head, tail []float32) {
 	pts := points(tail)
 	g := s.g
 	lo, hi := g.Start[j], g.Start[j+1]
-	cols, next, eps := g.Col[lo:hi], s.next[lo:hi], s.eps[lo:hi]
-	nextNeg, epn := s.nextNeg[lo:hi], s.epn[lo:hi]
+	cols, st := g.Col[lo:hi], s.st[lo:hi]
+	negRate := float64(s.negRate)
+	var px, py [negBatch]float64
+	var use [negBatch]bool
 	for e, k := range cols {
-		if next[e] > fn {
+		es := &st[e]
+		if float64(es.samples+1)*es.eps > fn {
 			continue
 		}
 		p := pts[k]
@@ -156,29 +164,37 @@ func (s *sgd) moveHead(n, j int, alpha float64, head, tail []float32) {
 			cx += attract * clip(gc*dx)
 			cy += attract * clip(gc*dy)
 		}
-		next[e] += eps[e]
-		if s.negRate == 0 {
+		es.samples++
+		if negRate == 0 {
 			continue
 		}
-		neg := int((fn - nextNeg[e]) / epn[e])
-		nextNeg[e] += float64(neg) * epn[e]
+		neg := int(fn/(es.eps/negRate)) - 1 - int(es.negs)
+		es.negs += uint32(neg)
 		var sx, sy float64
-		for range neg {
-			k := int((rng.next() >> 32) * nt >> 32)
-			if self && k == j {
-				continue
+		for neg > 0 {
+			m := min(neg, negBatch)
+			neg -= m
+			for q := range m {
+				k := int((rng.next() >> 32) * nt >> 32)
+				use[q] = !self || k != j
+				p := pts[k]
+				px[q], py[q] = float64(p[0]), float64(p[1])
 			}
-			p := pts[k]
-			dx, dy := cx-float64(p[0]), cy-float64(p[1])
-			gx, gy := 4.0, 4.0
-			if d2 := dx*dx + dy*dy; d2 > 0 {
-				gc := 2 * gamma * b / ((0.001 + d2) * (a*pw.pow(d2) + 1))
-				if gc > 0 {
-					gx, gy = clip(gc*dx), clip(gc*dy)
+			for q := range m {
+				if !use[q] {
+					continue
 				}
+				dx, dy := cx-px[q], cy-py[q]
+				gx, gy := 4.0, 4.0
+				if d2 := dx*dx + dy*dy; d2 > 0 {
+					gc := 2 * gamma * b / ((0.001 + d2) * (a*pw.pow(d2) + 1))
+					if gc > 0 {
+						gx, gy = clip(gc*dx), clip(gc*dy)
+					}
+				}
+				sx += gx
+				sy += gy
 			}
-			sx += gx
-			sy += gy
 		}
 		cx += sx * alpha
 		cy += sy * alpha
