@@ -157,49 +157,66 @@ func MapUMAP(ctx context.Context, ws *workspace.Workspace, req UMAPRequest, t *p
 	res.Seconds, res.CPUSeconds = time.Since(started).Seconds(), processCPUSeconds()-cpu
 
 	if len(res.Placed) > 0 {
-		started = time.Now()
-		Q := umapRows(sp, res.Placed)
-		if proj != nil {
-			Q = proj.Transform(Q, blas32.General{})
-		}
-		if res.PlacedEmbedding, err = res.Model.Transform(ctx, Q, t); err != nil {
+		if err := res.place(ctx, sp, proj, t); err != nil {
 			return nil, err
 		}
-		res.PlaceSeconds = time.Since(started).Seconds()
-		res.PlacedLabels = itemLabels(res.Placed)
-		c := &knn.Classifier{K: 5}
-		if err := c.Fit(res.Embedding, res.Labels); err != nil {
-			return nil, err
-		}
-		pred, err := c.Predict(ctx, res.PlacedEmbedding)
-		if err != nil {
-			return nil, err
-		}
-		res.PlacedKNN5 = metrics.Accuracy(pred, res.PlacedLabels)
 	}
+	if err := res.score(ctx, cfg.Labels, req.Trust, t); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
 
+// place projects the items to place as the fitted ones were, places them
+// with Transform and scores them by the 5-NN vote of the fitted items.
+func (res *UMAPResult) place(ctx context.Context, sp *workspace.Space, proj *pca.Model, t *progress.Tracker) error {
+	started := time.Now()
+	Q := umapRows(sp, res.Placed)
+	if proj != nil {
+		Q = proj.Transform(Q, blas32.General{})
+	}
+	var err error
+	if res.PlacedEmbedding, err = res.Model.Transform(ctx, Q, t); err != nil {
+		return err
+	}
+	res.PlaceSeconds = time.Since(started).Seconds()
+	res.PlacedLabels = itemLabels(res.Placed)
+	c := &knn.Classifier{K: 5}
+	if err := c.Fit(res.Embedding, res.Labels); err != nil {
+		return err
+	}
+	pred, err := c.Predict(ctx, res.PlacedEmbedding)
+	if err != nil {
+		return err
+	}
+	res.PlacedKNN5 = metrics.Accuracy(pred, res.PlacedLabels)
+	return nil
+}
+
+// score measures the map's leave-one-out 5-NN accuracy (also over the items
+// whose label was −1 in labels, if any) and, with trust, its
+// trustworthiness(5) against the input.
+func (res *UMAPResult) score(ctx context.Context, labels []int, trust bool, t *progress.Tracker) error {
 	t.Stage("5-NN accuracy inside the map", 0)
 	pred, err := LeaveOneOutPredict(ctx, res.Embedding, res.Labels)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	res.KNN5 = metrics.Accuracy(pred, res.Labels)
 	if res.Unlabelled > 0 {
 		hit := 0
-		for i, l := range cfg.Labels {
+		for i, l := range labels {
 			if l == -1 && pred[i] == res.Labels[i] {
 				hit++
 			}
 		}
 		res.KNN5Unlabelled = float64(hit) / float64(res.Unlabelled)
 	}
-	if req.Trust {
+	if trust {
 		t.Stage("trustworthiness against the input", 0)
-		if res.Trustworthiness, res.TrustN, err = UMAPTrust(ctx, X, res.Embedding); err != nil {
-			return nil, err
-		}
+		res.Trustworthiness, res.TrustN, err = UMAPTrust(ctx, res.Input, res.Embedding)
 	}
-	return res, nil
+	return err
 }
 
 // UMAPTrust returns the trustworthiness(5) of the map Y of the rows of X

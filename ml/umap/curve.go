@@ -24,21 +24,7 @@ func FindAB(spread, minDist float64) (a, b float64, err error) {
 	case !(minDist >= 0) || minDist > spread:
 		return 0, 0, fmt.Errorf("umap: min_dist %v must be between 0 and the spread %v", minDist, spread)
 	}
-	const m = 300
-	x := make([]float64, m)
-	y := make([]float64, m)
-	step := 3 * spread / (m - 1)
-	for i := range x {
-		x[i] = float64(i) * step // as numpy.linspace(0, 3·spread, 300)
-		if i == m-1 {
-			x[i] = 3 * spread
-		}
-		if x[i] < minDist {
-			y[i] = 1
-		} else {
-			y[i] = math.Exp(-(x[i] - minDist) / spread)
-		}
-	}
+	x, y := abTarget(spread, minDist)
 	// cost returns the sum of squared residuals at (a, b).
 	cost := func(a, b float64) float64 {
 		s := 0.0
@@ -101,4 +87,24 @@ func FindAB(spread, minDist float64) (a, b float64, err error) {
 		return 0, 0, fmt.Errorf("umap: the curve fit for spread %v and min_dist %v failed (a = %v, b = %v)", spread, minDist, a, b)
 	}
 	return a, b, nil
+}
+
+// abTarget returns find_ab_params' 300 distances, numpy.linspace(0,
+// 3·spread, 300), and the target similarity at each.
+func abTarget(spread, minDist float64) (x, y []float64) {
+	const m = 300
+	x, y = make([]float64, m), make([]float64, m)
+	step := 3 * spread / (m - 1)
+	for i := range x {
+		x[i] = float64(i) * step
+		if i == m-1 {
+			x[i] = 3 * spread
+		}
+		if x[i] < minDist {
+			y[i] = 1
+		} else {
+			y[i] = math.Exp(-(x[i] - minDist) / spread)
+		}
+	}
+	return x, y
 }

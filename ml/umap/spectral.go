@@ -188,20 +188,13 @@ func lanczos(ctx context.Context, n int, mul func(dst, x []float64, lo, hi int),
 		pmul(mul, w, v)
 		a := pdot(w, v)
 		alpha = append(alpha, a)
-		prev := []float64(nil)
-		if j > 0 {
-			prev = basis[len(basis)-2]
-		}
-		bprev := 0.0
+		prev, bprev := basis[len(basis)-2], 0.0 // u0 for j = 0, with β = 0
 		if j > 0 {
 			bprev = beta[j-1]
 		}
 		parallelRange(n, func(lo, hi int) {
 			for i := lo; i < hi; i++ {
-				w[i] -= a * v[i]
-				if prev != nil {
-					w[i] -= bprev * prev[i]
-				}
+				w[i] -= a*v[i] + bprev*prev[i]
 			}
 		})
 		b := reorth(w)
@@ -223,12 +216,9 @@ func lanczos(ctx context.Context, n int, mul func(dst, x []float64, lo, hi int),
 			if !ok {
 				return nil, false, nil
 			}
-			ritz = vecs
-			converged = true
+			ritz, converged = vecs, true
 			for i := range vecs {
-				if math.Abs(b*res[i]) > spectralTol {
-					converged = false
-				}
+				converged = converged && math.Abs(b*res[i]) <= spectralTol
 			}
 			if converged || last {
 				break
@@ -239,18 +229,24 @@ func lanczos(ctx context.Context, n int, mul func(dst, x []float64, lo, hi int),
 	if len(ritz) < want {
 		return nil, false, nil
 	}
-	V := basis[1 : 1+len(ritz[0])]
-	out := make([]float64, 2*n)
+	return ritzVectors(n, basis[1:1+len(ritz[0])], ritz), converged, nil
+}
+
+// ritzVectors returns the Ritz vectors V·s for the eigenvectors s of the
+// tridiagonal matrix, as the columns of an n×len(ritz) row-major slice.
+func ritzVectors(n int, V, ritz [][]float64) []float64 {
+	c := len(ritz)
+	out := make([]float64, c*n)
 	parallelRange(n, func(lo, hi int) {
-		for c, s := range ritz {
+		for j, s := range ritz {
 			for m, vm := range V {
 				for i := lo; i < hi; i++ {
-					out[2*i+c] += s[m] * vm[i]
+					out[c*i+j] += s[m] * vm[i]
 				}
 			}
 		}
 	})
-	return out, converged, nil
+	return out
 }
 
 // tridiagEigen returns the eigenvectors of the symmetric tridiagonal

@@ -156,41 +156,12 @@ func multiComponent(ctx context.Context, X blas32.General, g *Graph, label []int
 // largest entry in absolute value is positive), divided by its largest
 // entry.
 func componentLayout(X blas32.General, label []int, nc int, metric Metric) [][2]float64 {
-	d := X.Cols
-	cent := make([][]float64, nc)
-	count := make([]int, nc)
-	for c := range cent {
-		cent[c] = make([]float64, d)
-	}
-	for i, c := range label {
-		for j, v := range X.Data[i*X.Stride : i*X.Stride+d] {
-			cent[c][j] += float64(v)
-		}
-		count[c]++
-	}
-	for c := range cent {
-		scale(cent[c], 1/float64(count[c]))
-	}
-	dist := func(a, b []float64) float64 {
-		if metric == Cosine {
-			na, nb := norm2(a), norm2(b)
-			if na == 0 || nb == 0 {
-				return 1
-			}
-			return 1 - dot(a, b)/(na*nb)
-		}
-		s := 0.0
-		for j := range a {
-			s += (a[j] - b[j]) * (a[j] - b[j])
-		}
-		return math.Sqrt(s)
-	}
+	dist := centroidDistances(X, label, nc, metric)
 	deg := make([]float64, nc)
 	aff := mat.NewSymDense(nc, nil)
 	for i := 0; i < nc; i++ {
 		for j := i + 1; j < nc; j++ {
-			dij := dist(cent[i], cent[j])
-			w := math.Exp(-dij * dij)
+			w := math.Exp(-dist[i][j] * dist[i][j])
 			aff.SetSym(i, j, w)
 			deg[i] += w
 			deg[j] += w
@@ -250,4 +221,46 @@ func componentLayout(X blas32.General, label []int, nc int, metric Metric) [][2]
 		}
 	}
 	return meta
+}
+
+// centroidDistances returns the distances between the centroids of the
+// components of X's rows, in the input metric.
+func centroidDistances(X blas32.General, label []int, nc int, metric Metric) [][]float64 {
+	d := X.Cols
+	cent := make([][]float64, nc)
+	count := make([]int, nc)
+	for c := range cent {
+		cent[c] = make([]float64, d)
+	}
+	for i, c := range label {
+		for j, v := range X.Data[i*X.Stride : i*X.Stride+d] {
+			cent[c][j] += float64(v)
+		}
+		count[c]++
+	}
+	for c := range cent {
+		scale(cent[c], 1/float64(count[c]))
+	}
+	out := make([][]float64, nc)
+	for i := range out {
+		out[i] = make([]float64, nc)
+		for j := range out[i] {
+			a, b := cent[i], cent[j]
+			if metric == Cosine {
+				na, nb := norm2(a), norm2(b)
+				if na == 0 || nb == 0 {
+					out[i][j] = 1
+				} else {
+					out[i][j] = 1 - dot(a, b)/(na*nb)
+				}
+				continue
+			}
+			s := 0.0
+			for k := range a {
+				s += (a[k] - b[k]) * (a[k] - b[k])
+			}
+			out[i][j] = math.Sqrt(s)
+		}
+	}
+	return out
 }

@@ -52,7 +52,6 @@ func (m *Model) Transform(ctx context.Context, Q blas32.General, t *progress.Tra
 	if err != nil {
 		return blas32.General{}, err
 	}
-	t.Stage("UMAP: placing", 0)
 	nr := neighbourRows{n: Q.Rows, k: k, idx: make([]int32, Q.Rows*k), dist: make([]float32, Q.Rows*k)}
 	for i := 0; i < Q.Rows; i++ {
 		idx, dist := nb.Row(i)
