@@ -67,8 +67,8 @@ type Index interface {
 	Query(ctx context.Context, Q blas32.General, k int) (knn.Neighbors, error)
 }
 
-// IndexBuilder builds an Index of the rows of X under metric m, reporting
-// its progress to t (which may be nil).
+// IndexBuilder builds an Index of the rows of X under metric m; the index
+// reports the progress of SelfNeighbors to t (which may be nil).
 type IndexBuilder func(ctx context.Context, X blas32.General, m Metric, t *progress.Tracker) (Index, error)
 
 // exactIndex is ExactIndex's Index: ml/knn's blocked-sgemm exact search,
@@ -123,7 +123,7 @@ func (ix *exactIndex) SelfNeighbors(ctx context.Context, k int) (knn.Neighbors, 
 	if k < 1 || k > ix.x.Rows-1 {
 		return knn.Neighbors{}, fmt.Errorf("umap: %d neighbours requested among %d other rows", k, ix.x.Rows-1)
 	}
-	nb, err := ix.parts(ctx, ix.search, k, true)
+	nb, err := ix.parts(ctx, ix.search, k, true, ix.tr)
 	if err != nil {
 		return nb, err
 	}
@@ -144,13 +144,13 @@ func (ix *exactIndex) Query(ctx context.Context, Q blas32.General, k int) (knn.N
 		return knn.Neighbors{}, fmt.Errorf("umap: %d neighbours requested among %d rows", k, ix.x.Rows)
 	}
 	if ix.metric == Euclidean {
-		return ix.parts(ctx, Q, k, false)
+		return ix.parts(ctx, Q, k, false, nil)
 	}
 	U, norm, err := unitRows(Q, "new rows")
 	if err != nil {
 		return knn.Neighbors{}, err
 	}
-	nb, err := ix.parts(ctx, U, k, false)
+	nb, err := ix.parts(ctx, U, k, false, nil)
 	if err != nil {
 		return nb, err
 	}
@@ -163,7 +163,8 @@ var searchPart = 4096
 
 // parts returns the k nearest indexed rows of every row of Q (with self,
 // Q is the indexed matrix and row i's own index is left out, duplicates
-// of it kept: knn.Classifier.KNeighborsSelf's neighbours). The queries are
+// of it kept: knn.Classifier.KNeighborsSelf's neighbours), reporting to tr
+// (which may be nil) one unit per query. The queries are
 // cut into parts of searchPart rows, searched by GOMAXPROCS goroutines at
 // once with OpenBLAS on one thread each (linalg.SingleThreaded): on two
 // cores shared with other work this took 40 % less time and CPU than one
@@ -171,7 +172,7 @@ var searchPart = 4096
 // result does not depend on the parts. A self search asks each part for
 // k+1 neighbours and drops the query's own index (or the last one when
 // more than k duplicates precede it).
-func (ix *exactIndex) parts(ctx context.Context, Q blas32.General, k int, self bool) (knn.Neighbors, error) {
+func (ix *exactIndex) parts(ctx context.Context, Q blas32.General, k int, self bool, tr *progress.Tracker) (knn.Neighbors, error) {
 	m := Q.Rows
 	kk := k
 	if self {
@@ -179,7 +180,7 @@ func (ix *exactIndex) parts(ctx context.Context, Q blas32.General, k int, self b
 	}
 	out := knn.Neighbors{N: m, K: k, Index: make([]int, m*k), Dist: make([]float64, m*k)}
 	nparts := (m + searchPart - 1) / searchPart
-	ix.tr.Stage("kNN: distances", float64(m))
+	tr.Stage("kNN: distances", float64(m))
 	var next atomic.Int64
 	errs := make([]error, nparts)
 	work := func() {
@@ -210,7 +211,7 @@ func (ix *exactIndex) parts(ctx context.Context, Q blas32.General, k int, self b
 					c++
 				}
 			}
-			ix.tr.Add(float64(hi - lo))
+			tr.Add(float64(hi - lo))
 		}
 	}
 	workers := min(runtime.GOMAXPROCS(0), nparts)
