@@ -37,6 +37,11 @@ type benchJob struct {
 	// when Metric is empty). Time excludes loading and scaling, as the
 	// sklearn script's does.
 	Run func(c *Context, ws *workspace.Workspace) (seconds, quality float64, err error)
+	// Peer, when set, runs the job's reference implementation itself (for
+	// references other than scikit-learn, e.g. umap-learn) after all our
+	// jobs, unless --sklearn is off; its time and quality fill the sklearn
+	// columns of the job's row.
+	Peer func(c *Context, ws *workspace.Workspace, python string) (seconds, quality float64, err error)
 }
 
 // benchJobs lists the jobs in table order; other files append theirs.
@@ -137,6 +142,24 @@ func runBench(c *Context, args []string) error {
 						}
 					}
 				}
+			}
+		}
+	}
+	if *sk != "off" {
+		for i, j := range jobs {
+			if j.Peer == nil || i >= len(rows) || rows[i].Error != "" {
+				continue
+			}
+			fmt.Fprintf(c.Stderr, "bench: %s (reference)…\n", j.Label)
+			secs, q, err := j.Peer(c, ws, *python)
+			if err != nil {
+				fmt.Fprintf(c.Stderr, "bench: %s: reference not compared: %v\n", j.Name, err)
+				continue
+			}
+			rows[i].SklearnSeconds, rows[i].SklearnQuality = &secs, &q
+			if secs > 0 {
+				ratio := rows[i].Seconds / secs
+				rows[i].Ratio = &ratio
 			}
 		}
 	}

@@ -39,7 +39,21 @@ func (r flagRange) String() string {
 	return lo + hi
 }
 
-func num(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+// num writes a bound: whole numbers in full with thousands separated
+// (16,777,216), others as the shortest float.
+func num(v float64) string {
+	if v != math.Trunc(v) || math.Abs(v) >= 1e15 {
+		return strconv.FormatFloat(v, 'g', -1, 64)
+	}
+	s := strconv.FormatInt(int64(math.Abs(v)), 10)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	if v < 0 {
+		s = "-" + s
+	}
+	return s
+}
 
 // flagRanges are the accepted values of the numeric flags, by name; a
 // command whose flag means something else uses "command.flag". A flag is
