@@ -39,10 +39,10 @@ func (r flagRange) String() string {
 	return lo + hi
 }
 
-// num writes a bound: whole numbers in full with thousands separated
-// (16,777,216), others as the shortest float.
+// num writes a bound: whole numbers in full, from 10,000 on with thousands
+// separated (16,777,216), others as the shortest float.
 func num(v float64) string {
-	if v != math.Trunc(v) || math.Abs(v) >= 1e15 {
+	if v != math.Trunc(v) || math.Abs(v) >= 1e15 || math.Abs(v) < 1e4 {
 		return strconv.FormatFloat(v, 'g', -1, 64)
 	}
 	s := strconv.FormatInt(int64(math.Abs(v)), 10)
