@@ -12,11 +12,6 @@ import (
 // one selfBlock×selfBlock float32 product (4 MB) at a time.
 const selfBlock = 1024
 
-// selfStrip is the number of columns of a tile whose candidate lists the
-// column pass of searchSelf updates together (one 64-byte cache line of
-// float32 values per row).
-const selfStrip = 16
-
 // maxSelfLists bounds the candidate entries (n × (k+margin)) that the
 // symmetric self-search keeps at once (8 bytes each, 512 MB); above it
 // KNeighborsSelf takes the query-block path, which holds one block's lists.
@@ -70,9 +65,7 @@ func (c *Classifier) searchSelf(ctx context.Context, k int) (Neighbors, error) {
 			done := float64(i1-i0) * float64(w)
 			if j0 != i0 {
 				parallel(w, func(a, b int) {
-					for s := a; s < b; s += selfStrip {
-						c.selectCols(lists[j0:j1], g, s, min(s+selfStrip, b), c.norm2[i0:i1], i0, j0)
-					}
+					c.selectCols(lists[j0:j1], g, a, b, c.norm2[i0:i1], i0, j0)
 				})
 				done *= 2
 			}
@@ -93,24 +86,44 @@ func (c *Classifier) searchSelf(ctx context.Context, k int) (Neighbors, error) {
 // selectCols offers, for each column j in [a, b) of the tile g (rows are
 // rows i0+i of X, columns rows j0+j), the rows i0+i with values
 // ni[i] − 2·g[i, j] to the list of row j0+j (lists is indexed from j0).
-// Running down a strip of columns reads one cache line per tile row.
+// It runs along the rows of g, reading b−a contiguous values of each, with
+// the lists' thresholds in one small array.
 func (c *Classifier) selectCols(lists []candidates, g blas32.General, a, b int, ni []float32, i0, j0 int) {
-	var thr [selfStrip]float32
+	thr := make([]float32, b-a)
 	for j := a; j < b; j++ {
 		thr[j-a] = lists[j].thr
 	}
 	X := c.x
+	lists = lists[a:b]
 	for i, nv := range ni[:g.Rows] {
 		row := g.Data[i*g.Stride+a : i*g.Stride+b]
-		for jj, gv := range row {
-			if v := nv - 2*gv; v < thr[jj] {
-				l := &lists[a+jj]
+		t := thr[:len(row)]
+		offer := func(v float32, jj int) {
+			if v < t[jj] {
+				l := &lists[jj]
 				if l.push(v, int32(i0+i)) {
 					q := j0 + a + jj
 					c.compact(l, X.Data[q*X.Stride:q*X.Stride+X.Cols])
 				}
-				thr[jj] = l.thr
+				t[jj] = l.thr
 			}
+		}
+		jj := 0
+		for ; jj+4 <= len(row); jj += 4 {
+			gg, tt := row[jj:jj+4:jj+4], t[jj:jj+4:jj+4]
+			v0 := nv - 2*gg[0]
+			v1 := nv - 2*gg[1]
+			v2 := nv - 2*gg[2]
+			v3 := nv - 2*gg[3]
+			if v0 < tt[0] || v1 < tt[1] || v2 < tt[2] || v3 < tt[3] {
+				offer(v0, jj)
+				offer(v1, jj+1)
+				offer(v2, jj+2)
+				offer(v3, jj+3)
+			}
+		}
+		for ; jj < len(row); jj++ {
+			offer(nv-2*row[jj], jj)
 		}
 	}
 }
