@@ -10,7 +10,10 @@
 //     with Summarise (mean, per-class means, histogram) and the items that
 //     changed most, grouped by the majority class of their neighbourhood in
 //     A and in B (MostChanged);
-//   - Align: orthogonal Procrustes alignment of one 2-D view onto another;
+//   - Align: orthogonal Procrustes alignment of one 2-D view onto another,
+//     Views (both spaces' 2-D views, aligned), Interpolate (frames of the
+//     morph between them) and Domino (an item's neighbours in A and in B,
+//     shared ones marked);
 //   - Trustworthiness and Continuity of a space against a reference space,
 //     exact or on a seeded sample of items;
 //   - Drift: the agreement between two snapshots of the same items;
