@@ -380,3 +380,59 @@ func (res *CompareResult) writeItems(path string, classes []string) error {
 	}
 	return nil
 }
+
+// Quality scores the space named by spec (see ResolveSpace) against the
+// pixels on every item (train, validation, test): compare.Assess with its
+// default options. The Euclidean 10-neighbourhoods of both spaces come
+// from, and go to, cache when it is not nil.
+func Quality(ctx context.Context, ws *workspace.Workspace, spec string, cache *NeighbourCache, t *progress.Tracker) (compare.Quality, error) {
+	s, err := ResolveSpace(ctx, ws, spec, t)
+	if err != nil {
+		return compare.Quality{}, err
+	}
+	px, err := ws.PixelSpace(ctx)
+	if err != nil {
+		return compare.Quality{}, err
+	}
+	req := CompareRequest{All: true}
+	items, split, err := compareItems(ws, req)
+	if err != nil {
+		return compare.Quality{}, err
+	}
+	in := QualityInputFor(ws, items)
+	if in.X, err = gather(s, items); err != nil {
+		return compare.Quality{}, err
+	}
+	if in.Pixels, err = gather(px, items); err != nil {
+		return compare.Quality{}, err
+	}
+	key := func(s *workspace.Space) cacheKey {
+		return cacheKey{gen: ws.Generation(), space: s.Name, metric: knn.Euclidean, split: split, n: len(items)}
+	}
+	if in.Neighbours, err = cache.neighbours(ctx, key(s), s, items, 10, t); err != nil {
+		return compare.Quality{}, err
+	}
+	if in.PixelNeighbours, err = cache.neighbours(ctx, key(px), px, items, 10, t); err != nil {
+		return compare.Quality{}, err
+	}
+	return compare.Assess(ctx, in, compare.QualityOptions{}, t)
+}
+
+// QualityInputFor returns the split sizes, labels and classes of items
+// (in workspace.NewItems order) for compare.Assess; X and Pixels are left
+// to the caller.
+func QualityInputFor(ws *workspace.Workspace, items []workspace.Item) compare.QualityInput {
+	in := compare.QualityInput{Classes: len(ws.Data().Classes), Labels: make([]int, len(items))}
+	for i, it := range items {
+		in.Labels[i] = it.Label()
+		switch it.Split.Name {
+		case "train":
+			in.Train++
+		case "validation":
+			in.Val++
+		default:
+			in.Test++
+		}
+	}
+	return in
+}
