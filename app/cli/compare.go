@@ -54,8 +54,12 @@ func runCompare(c *Context, args []string) error {
 }
 
 func writeCompare(w io.Writer, r service.CompareResult) {
-	fmt.Fprintf(w, "Neighbourhood agreement of %s (%d-d) and %s (%d-d): Jaccard of the %d nearest items (%s) on %d %s items of %s (%s scaling)\n",
-		r.A, r.DimA, r.B, r.DimB, r.K, r.Metric, r.Items, r.Split, r.Data, r.Scaling)
+	items := fmt.Sprintf("%d %s items", r.Items, r.Split)
+	if r.Split == "all" {
+		items = fmt.Sprintf("all %d items", r.Items)
+	}
+	fmt.Fprintf(w, "Neighbourhood agreement of %s (%d-d) and %s (%d-d): Jaccard of the %d nearest items (%s) on %s of %s (%s scaling)\n",
+		r.A, r.DimA, r.B, r.DimB, r.K, r.Metric, items, r.Data, r.Scaling)
 	fmt.Fprintf(w, "mean agreement %.4f   neighbours: %s %.2f s, %s %.2f s   total %.2f s\n\n",
 		r.MeanAgreement, r.A, r.NeighboursASeconds, r.B, r.NeighboursBSeconds, r.TotalSeconds)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)

@@ -311,8 +311,8 @@ func gather(s *workspace.Space, items []workspace.Item) (blas32.General, error) 
 }
 
 // NeighbourCache keeps the neighbourhoods of spaces between comparisons
-// (for a session: the pixel neighbourhoods of all 70,000 items take about
-// half a minute). Neighbourhoods of k neighbours serve any smaller k. It is
+// (for a session: the pixel neighbourhoods of all 70,000 items are the
+// costliest step of a comparison). Neighbourhoods of k neighbours serve any smaller k. It is
 // safe for concurrent use; the zero value is ready, and a nil cache keeps
 // nothing.
 type NeighbourCache struct {
