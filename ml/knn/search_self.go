@@ -42,34 +42,14 @@ func (c *Classifier) searchSelf(ctx context.Context, k int) (Neighbors, error) {
 	gbuf := make([]float32, b*b)
 	for i0 := 0; i0 < n; i0 += b {
 		i1 := min(i0+b, n)
-		xi := rows(X, i0, i1)
 		for j0 := i0; j0 < n; j0 += b {
 			if err := ctx.Err(); err != nil {
 				return Neighbors{}, err
 			}
 			j1 := min(j0+b, n)
-			w := j1 - j0
-			g := blas32.General{Rows: i1 - i0, Cols: w, Stride: w, Data: gbuf[:(i1-i0)*w]}
-			linalg.MulABt(g, xi, rows(X, j0, j1))
-			nr := c.norm2[j0:j1]
-			parallel(i1-i0, func(a, b int) {
-				for i := a; i < b; i++ {
-					skip := -1
-					if i0 == j0 {
-						skip = i
-					}
-					q := i0 + i
-					c.selectRow(&lists[q], g.Data[i*w:(i+1)*w], nr, j0, skip, X.Data[q*X.Stride:q*X.Stride+X.Cols])
-				}
-			})
-			done := float64(i1-i0) * float64(w)
-			if j0 != i0 {
-				parallel(w, func(a, b int) {
-					c.selectCols(lists[j0:j1], g, a, b, c.norm2[i0:i1], i0, j0)
-				})
-				done *= 2
-			}
-			tr.Add(done)
+			g := blas32.General{Rows: i1 - i0, Cols: j1 - j0, Stride: j1 - j0, Data: gbuf[:(i1-i0)*(j1-j0)]}
+			linalg.MulABt(g, rows(X, i0, i1), rows(X, j0, j1))
+			c.selectTile(lists, g, i0, j0)
 		}
 	}
 	ids := make([]int, n)
@@ -81,6 +61,33 @@ func (c *Classifier) searchSelf(ctx context.Context, k int) (Neighbors, error) {
 		return Neighbors{}, err
 	}
 	return nb, nil
+}
+
+// selectTile offers the values of the tile g (rows i0.., columns j0.. of
+// X·Xᵀ) to the candidate lists of its rows (row pass) and, off the
+// diagonal, of its columns (column pass).
+func (c *Classifier) selectTile(lists []candidates, g blas32.General, i0, j0 int) {
+	X := c.x
+	w := g.Cols
+	nr := c.norm2[j0 : j0+w]
+	parallel(g.Rows, func(a, b int) {
+		for i := a; i < b; i++ {
+			skip := -1
+			if i0 == j0 {
+				skip = i
+			}
+			q := i0 + i
+			c.selectRow(&lists[q], g.Data[i*w:(i+1)*w], nr, j0, skip, X.Data[q*X.Stride:q*X.Stride+X.Cols])
+		}
+	})
+	done := float64(g.Rows) * float64(w)
+	if j0 != i0 {
+		parallel(w, func(a, b int) {
+			c.selectCols(lists[j0:j0+w], g, a, b, c.norm2[i0:i0+g.Rows], i0, j0)
+		})
+		done *= 2
+	}
+	c.Progress.Add(done)
 }
 
 // selectCols offers, for each column j in [a, b) of the tile g (rows are
