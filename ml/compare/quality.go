@@ -45,7 +45,8 @@ type Quality struct {
 	Items int
 	// KNNValidation and KNNTest are the accuracies of kNN(5) (Euclidean,
 	// uniform votes) fitted on the training rows, on the validation and
-	// test rows; NaN for an empty split.
+	// test rows; NaN for an empty split (encoding/json refuses NaN: test
+	// with math.IsNaN before encoding).
 	KNNValidation, KNNTest float64
 	// Trust and Continuity hold trustworthiness and continuity against
 	// the pixels at k = 5 and k = 10 (Euclidean).
