@@ -215,16 +215,19 @@ type sklearnTask struct {
 	Accuracy *float64 `json:"accuracy"`
 	Inertia  *float64 `json:"inertia"`
 	MSE      *float64 `json:"test mse"`
+	Agree    *float64 `json:"agreement"`
 }
 
-// Quality returns the task's accuracy, inertia or test MSE, whichever it
-// reports.
+// Quality returns the task's accuracy, inertia, test MSE or mean
+// agreement, whichever it reports.
 func (t sklearnTask) Quality() *float64 {
 	switch {
 	case t.Accuracy != nil:
 		return t.Accuracy
 	case t.MSE != nil:
 		return t.MSE
+	case t.Agree != nil:
+		return t.Agree
 	}
 	return t.Inertia
 }

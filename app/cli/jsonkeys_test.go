@@ -77,6 +77,8 @@ func TestJSONKeysAreStable(t *testing.T) {
 		{"train-ae", []string{"train-ae", "--arch", "modern", "--dim", "2", "--epochs", "1", "--n-init", "1"}},
 		{"export-embedding", []string{"export-embedding", "--space", "pca:4", "--format", "tsv", "--out", filepath.Join(dir, "p.tsv")}},
 		{"export-figure", []string{"export-figure", "--figure", "class-counts", "--out", filepath.Join(dir, "c.png")}},
+		{"umap", []string{"umap", "--n", "300", "--epochs", "20"}},
+		{"compare", []string{"compare", "--a", "pixels", "--b", "pca:8", "--n", "300"}},
 		{"runs-list", []string{"runs", "list"}},
 	}
 	for _, c := range cases {

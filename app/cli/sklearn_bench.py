@@ -25,6 +25,14 @@ the 60000 training rows) in float64, prepared before any timing starts. Tasks:
                epoch of the seed-004 dense autoencoder (d=32) with Adam
                (lr 1e-3); "test mse" is the mean squared reconstruction error
                of the test rows (not timed)
+  compare_pca32_vs_pixels
+               NearestNeighbors(n_neighbors=10).fit(Z).kneighbors() on all
+               70,000 rows of the pixels and of their PCA-32 (fitted on the
+               training rows, svd_solver="full", not timed), and the mean
+               Jaccard index of each row's two neighbour sets ("agreement").
+               With div255 the pixels are x/255 rounded to float32, the
+               values EmbedScope computes with, so that exact distance ties
+               in the uint8 data break alike
 
 PCA uses svd_solver="auto" (randomized for 32 components) with random_state 0
 unless told otherwise. Prints one JSON object on stdout:
@@ -51,7 +59,8 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.neighbors import KNeighborsClassifier
 
-TASKS = ("pca32_fit", "pca32_knn5", "knn5_pixels", "kmeans10", "tsne10k", "mlp_epoch", "ae_epoch")
+TASKS = ("pca32_fit", "pca32_knn5", "knn5_pixels", "kmeans10", "tsne10k", "mlp_epoch", "ae_epoch",
+         "compare_pca32_vs_pixels")
 
 
 def read_idx(directory, stem, offset):
@@ -82,6 +91,13 @@ def loo_knn5(y, labels):
         counts = np.bincount(labels[nb], minlength=labels.max() + 1)
         right += int(np.argmax(counts) == labels[i])
     return right / len(labels)
+
+
+def mean_agreement(ia, ib):
+    """Mean Jaccard index of the rows of two k-NN index arrays (n × k)."""
+    k = ia.shape[1]
+    shared = (ia[:, :, None] == ib[:, None, :]).sum(axis=(1, 2))
+    return float(np.mean(shared / (2 * k - shared)))
 
 
 def main():
@@ -119,6 +135,19 @@ def main():
             y = TSNE(perplexity=30, init="pca", learning_rate="auto", random_state=0).fit_transform(z)
             seconds = time.perf_counter() - start
             results[t] = {"seconds": seconds, "accuracy": loo_knn5(y, yte[:10000])}
+            continue
+        if t == "compare_pca32_vs_pixels":
+            if args.scaling == "div255":
+                x = np.vstack([xtr, xte]).astype(np.float32) / np.float32(255)
+                x, tr = x.astype(np.float64), x[:len(xtr)].astype(np.float64)
+            else:
+                x, tr = np.vstack([a, b]), a
+            z = PCA(32, svd_solver="full").fit(tr).transform(x)
+            start = time.perf_counter()
+            ia = NearestNeighbors(n_neighbors=10).fit(x).kneighbors(return_distance=False)
+            ib = NearestNeighbors(n_neighbors=10).fit(z).kneighbors(return_distance=False)
+            agreement = mean_agreement(ia, ib)
+            results[t] = {"seconds": time.perf_counter() - start, "agreement": agreement}
             continue
         if t == "kmeans10":
             km = KMeans(10, n_init=1, random_state=0).fit(a)

@@ -43,7 +43,8 @@ type Service struct {
 	records   map[string]runs.Record // every run known: the store's and this process's
 	listeners []func()
 
-	search searchCache // indexes of the nearest-item search
+	search         searchCache    // indexes of the nearest-item search
+	neighbourhoods NeighbourCache // kNN sets of spaces, for Compare and Quality
 }
 
 // New returns a service on ws recording its runs in store (nil keeps them

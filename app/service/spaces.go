@@ -186,9 +186,13 @@ func (s *Service) ResolveSpace(name string) (SpaceChoice, error) {
 	}
 	switch len(match) {
 	case 0:
-		var names []string
+		names := []string{"pca:K"}
 		for _, c := range choices {
-			names = append(names, c.ID)
+			if c.ID == c.Label {
+				names = append(names, c.ID)
+			} else {
+				names = append(names, fmt.Sprintf("%q (%s)", c.Label, c.ID))
+			}
 		}
 		return SpaceChoice{}, fmt.Errorf("no space %q on this data: the spaces are %s (embedscope runs list shows the runs)", name, strings.Join(names, ", "))
 	case 1:

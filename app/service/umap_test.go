@@ -56,7 +56,7 @@ func TestMapUMAP(t *testing.T) {
 		{UMAPRequest{N: 100, Neighbors: 15, Spread: 1, Supervised: true}, "training split"},
 		{UMAPRequest{N: 2, Neighbors: 15, Spread: 1}, "at least 4"},
 		{UMAPRequest{N: 100, Neighbors: 15, Spread: 1, Metric: "l1"}, "unknown metric"},
-		{UMAPRequest{N: 100, Neighbors: 15, Spread: 1, Input: "GLRM-2"}, "no space"},
+		{UMAPRequest{N: 100, Neighbors: 15, Spread: 1, Input: "GLRM-2"}, "no run"},
 	} {
 		if _, err := svc.MapUMAP(ctx, bad.req, nil, nil); err == nil || !strings.Contains(err.Error(), bad.want) {
 			t.Errorf("%+v: error %v, want %q", bad.req, err, bad.want)

@@ -71,16 +71,31 @@ func (c *Classifier) search(ctx context.Context, Q blas32.General, k int, self b
 		failIDs = append(failIDs, fi...)
 		failThr = append(failThr, ft...)
 	}
-	if len(failIDs) == 0 {
-		return nb, nil
+	if err := c.recheck(ctx, Q, failIDs, failThr, k, self, &nb); err != nil {
+		return Neighbors{}, err
 	}
+	return nb, nil
+}
 
-	// Queries whose k-th neighbour was too close to the float32 cut-off to
-	// certify: collect every row whose approximate distance is within the
-	// error bound of their exact k-th distance, and rank those exactly.
+// recheck searches again the queries failIDs (rows of Q) whose k-th
+// neighbour was too close to the float32 cut-off to certify: it collects
+// every row whose approximate distance is within the error bound of their
+// exact k-th distance (failThr), and ranks those exactly into nb.
+func (c *Classifier) recheck(ctx context.Context, Q blas32.General, failIDs []int, failThr []float32, k int, self bool, nb *Neighbors) error {
+	if len(failIDs) == 0 {
+		return nil
+	}
+	m, n := Q.Rows, c.x.Rows
+	tr := c.Progress
 	tr.Stage("kNN: re-checking near ties", float64(len(failIDs))*float64(n))
 	tr.Detail(fmt.Sprintf("%d of %d queries re-checked", len(failIDs), m))
 	d := Q.Cols
+	bq := min(blockQ, len(failIDs))
+	lists := make([]candidates, bq)
+	var gbuf []float32
+	if c.Metric == Euclidean {
+		gbuf = make([]float32, bq*min(tileR, n))
+	}
 	for lo := 0; lo < len(failIDs); lo += bq {
 		hi := min(lo+bq, len(failIDs))
 		qb := blas32.General{Rows: hi - lo, Cols: d, Stride: d, Data: make([]float32, (hi-lo)*d)}
@@ -90,11 +105,11 @@ func (c *Classifier) search(ctx context.Context, Q blas32.General, k int, self b
 			lists[i-lo].resetThreshold(failThr[i], k)
 		}
 		if err := c.approx(ctx, qb, failIDs[lo:hi], self, lists[:hi-lo], gbuf); err != nil {
-			return Neighbors{}, err
+			return err
 		}
-		c.refine(qb, failIDs[lo:hi], lists[:hi-lo], k, false, &nb)
+		c.refine(qb, failIDs[lo:hi], lists[:hi-lo], k, false, nb)
 	}
-	return nb, nil
+	return nil
 }
 
 // rows returns rows [lo, hi) of a as a matrix sharing its data.
