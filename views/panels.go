@@ -90,13 +90,17 @@ var Panels = []Panel{
 	prototypesPanel,
 	clustersPanel,
 	lowRankPanel,
-	tsnePanel,
+	mapsPanel,
 	selectionPanel,
 	runsPanel,
 }
 
 // PanelByID returns the panel with the given ID.
+// The t-SNE panel became the Maps panel: its old ID still finds it.
 func PanelByID(id string) (Panel, bool) {
+	if id == "tsne" {
+		id = mapsPanel.ID
+	}
 	for _, p := range Panels {
 		if p.ID == id {
 			return p, true

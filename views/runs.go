@@ -294,7 +294,7 @@ func (v *runsView) trainAgain() {
 // runPanels is the panel that shows a run of each kind.
 var runPanels = map[string]string{
 	runs.KindPCA: "pca", runs.KindEmbedding: "embedding", runs.KindAutoencoder: "embedding",
-	runs.KindGLRM: "lowrank", runs.KindTSNE: "tsne", runs.KindUMAP: "tsne", runs.KindKMeans: "clusters",
+	runs.KindGLRM: "lowrank", runs.KindTSNE: "maps", runs.KindUMAP: "maps", runs.KindKMeans: "clusters",
 }
 
 // showRun opens the panel of the run's kind; a training is shown there,
