@@ -40,7 +40,7 @@ var runColumns = []struct {
 	{"Status", 170, func(r runs.Record) string { return r.StatusText() }, func(r runs.Record) string { return r.StatusText() }},
 	{"kNN(5) val", 90, metricCell("knn5_val"), metricKey("knn5_val")},
 	{"kNN(5) test", 90, metricCell("knn5_test"), metricKey("knn5_test")},
-	{"Quality", 200, qualityText, qualityText},
+	{"Quality", 330, qualityText, qualityText},
 	{"Time", 80, func(r runs.Record) string { return formatDuration(time.Duration(r.Seconds * float64(time.Second))) },
 		func(r runs.Record) string { return fmt.Sprintf("%012.1f", r.Seconds) }},
 	{"Created", 140, func(r runs.Record) string { return r.Created.Local().Format("2006-01-02 15:04") },
@@ -77,7 +77,7 @@ func qualityText(r runs.Record) string {
 		}
 	}
 	add("knn5_map", "5-NN in map %.4f")
-	add("trustworthiness5", "trust %.4f")
+	add("trustworthiness5", "trustworthiness %.4f")
 	add("purity_weighted", "purity %.3f")
 	add("nmi", "NMI %.3f")
 	if v, ok := m["explained_variance"]; ok {

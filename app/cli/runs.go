@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"io"
+	"math"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -167,7 +168,12 @@ func metricsText(m map[string]float64, n int) string {
 	})
 	var parts []string
 	for _, k := range keys[:min(n, len(keys))] {
-		parts = append(parts, fmt.Sprintf("%s %.4g", k, m[k]))
+		v := m[k]
+		if v == math.Trunc(v) && math.Abs(v) < 1e15 {
+			parts = append(parts, fmt.Sprintf("%s %d", k, int64(v)))
+		} else {
+			parts = append(parts, fmt.Sprintf("%s %.4g", k, v))
+		}
 	}
 	return strings.Join(parts, ", ")
 }
