@@ -27,6 +27,8 @@ type StatusBar struct {
 	box     *fyne.Container
 	shown   *jobs.Job
 	paused  string // name of a paused training ("" when none)
+
+	wake chan struct{} // a job started: poll again
 }
 
 // SetPaused says that a training is paused (name), or that none is ("").
@@ -72,15 +74,36 @@ func NewStatusBar(r *jobs.Runner) *StatusBar {
 	s.box = container.NewBorder(nil, nil, nil, right, s.label)
 	s.ExtendBaseWidget(s)
 	s.update()
+	s.wake = make(chan struct{}, 1)
+	r.OnStart = s.Wake
 	go s.poll()
 	return s
 }
 
+// Wake makes the bar poll the runner again (a job started). Safe from any
+// goroutine.
+func (s *StatusBar) Wake() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// poll refreshes the bar four times a second while jobs run, and sleeps
+// (no timer, no UI work) while none does, so that an idle app uses no CPU.
 func (s *StatusBar) poll() {
 	t := time.NewTicker(250 * time.Millisecond)
 	defer t.Stop()
-	for range t.C {
-		uiDo(s.update)
+	for {
+		busy := true
+		uiDoAndWait(func() { s.update(); busy = s.shown != nil })
+		if !busy {
+			t.Stop()
+			<-s.wake
+			t.Reset(250 * time.Millisecond)
+			continue
+		}
+		<-t.C
 	}
 }
 

@@ -62,6 +62,10 @@ type Runner struct {
 	// OnError, if set, is called (through Dispatch) for every job that
 	// fails with an error other than cancellation, after the job's own callback.
 	OnError func(job string, err error)
+	// OnStart, if set, is called (on the goroutine that called Start) after
+	// a job has started: a status display that sleeps while nothing runs
+	// wakes up.
+	OnStart func()
 
 	mu     sync.Mutex
 	active []*Job
@@ -86,6 +90,9 @@ func (r *Runner) Start(name string, fn Func, then func(err error)) *Job {
 	r.mu.Lock()
 	r.active = append(r.active, j)
 	r.mu.Unlock()
+	if r.OnStart != nil {
+		r.OnStart()
+	}
 	go func() {
 		err := runSafely(ctx, fn, j.Tracker)
 		if err == nil && ctx.Err() != nil {
