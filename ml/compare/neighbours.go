@@ -30,12 +30,12 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"runtime"
 	"slices"
 	"sync"
 
 	"gonum.org/v1/gonum/blas/blas32"
 
+	"embedscope/ml/internal/parfor"
 	"embedscope/ml/knn"
 	"embedscope/ml/progress"
 )
@@ -242,25 +242,9 @@ func cosineDist(a, b []float32, na, nb float64) float64 {
 	return min(max(1-((s0+s1)+(s2+s3))/(na*nb), 0), 2)
 }
 
-// parallelRange splits [0, n) into one contiguous range per core and runs
-// f on them concurrently.
-func parallelRange(n int, f func(a, b int)) {
-	w := min(runtime.GOMAXPROCS(0), max(n/256, 1))
-	if w <= 1 {
-		f(0, n)
-		return
-	}
-	var wg sync.WaitGroup
-	chunk := (n + w - 1) / w
-	for a := 0; a < n; a += chunk {
-		wg.Add(1)
-		go func(a, b int) {
-			defer wg.Done()
-			f(a, b)
-		}(a, min(a+chunk, n))
-	}
-	wg.Wait()
-}
+// parallelRange runs f on contiguous ranges of [0, n), at least 256 items
+// each, concurrently.
+func parallelRange(n int, f func(a, b int)) { parfor.Rows(n, 256, f) }
 
 // errMismatch reports neighbourhoods of different items.
 var errMismatch = errors.New("compare: the two neighbourhoods are of different numbers of items")

@@ -3,6 +3,7 @@ package compare
 import (
 	"context"
 	"math"
+	"strings"
 	"testing"
 
 	"gonum.org/v1/gonum/blas/blas32"
@@ -68,7 +69,39 @@ func TestAssess(t *testing.T) {
 		t.Errorf("sampled: kNN validation %v, trust %+v", q.KNNValidation, q.Trust[0])
 	}
 	in.Train = 1000
-	if _, err := Assess(ctx, in, QualityOptions{}, nil); err == nil {
-		t.Error("no error for split sizes that do not add up")
+	if _, err := Assess(ctx, in, QualityOptions{}, nil); err == nil || !strings.Contains(err.Error(), "1000+0+500 split rows, 2000 rows") {
+		t.Errorf("split sizes that do not add up: %v", err)
 	}
+	// Too few training rows, or too few items, each on its own.
+	for _, c := range []struct{ train, test int }{{4, 1996}, {0, 2000}} {
+		in.Train, in.Test = c.train, c.test
+		if _, err := Assess(ctx, in, QualityOptions{}, nil); err == nil || !strings.Contains(err.Error(), "at least 5 training rows") {
+			t.Errorf("%d training rows: %v", c.train, err)
+		}
+	}
+	small := QualityInput{X: firstRows(B, 20), Pixels: firstRows(A, 20), Train: 20, Labels: labels[:20], Classes: 10}
+	if _, err := Assess(ctx, small, QualityOptions{}, nil); err == nil || !strings.Contains(err.Error(), "21 items (have 20 and 20)") {
+		t.Errorf("20 items: %v", err)
+	}
+	// Every row a training row (no validation or test split): the k-means
+	// runs on all of them.
+	all := QualityInput{X: firstRows(B, 300), Pixels: firstRows(A, 300), Train: 300, Labels: labels[:300], Classes: 10}
+	q, err = Assess(ctx, all, QualityOptions{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	km, err = kmeans.KMeans{K: 10, NInit: 3}.Fit(ctx, firstRows(B, 300))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !math.IsNaN(q.KNNValidation) || !math.IsNaN(q.KNNTest) || q.NMI != metrics.NMI(km.Labels, labels[:300]) {
+		t.Errorf("all rows training: kNN %v / %v, NMI %v (k-means on the 300 rows: %v)", q.KNNValidation, q.KNNTest, q.NMI, metrics.NMI(km.Labels, labels[:300]))
+	}
+}
+
+// firstRows returns the first n rows of X, with no capacity beyond them
+// (so that reading past the last row panics).
+func firstRows(X blas32.General, n int) blas32.General {
+	end := (n-1)*X.Stride + X.Cols
+	return blas32.General{Rows: n, Cols: X.Cols, Stride: X.Stride, Data: X.Data[:end:end]}
 }

@@ -169,12 +169,24 @@ func TestTrustworthinessErrors(t *testing.T) {
 		{"k = n/2", ctx, X, []int{10}, nil, "k = 10"},
 		{"no k", ctx, X, nil, nil, "no k"},
 		{"repeated item", ctx, X, []int{5}, []int{1, 1}, "repeated"},
-		{"item out of range", ctx, X, []int{5}, []int{20}, "out of"},
+		{"item out of range", ctx, X, []int{5}, []int{20}, "item 20 is out of 0..19"},
 		{"cancelled", cancelled, X, []int{5}, nil, "canceled"},
 	} {
 		_, err := Trustworthiness(c.ctx, c.ref, nb, c.ks, c.items, nil)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: error %v, want one containing %q", c.name, err, c.want)
 		}
+	}
+	// k < n/2 on its own (scikit-learn's condition): with neighbourhoods of
+	// 10 for 20 items, k = 9 is measured and k = 10 refused.
+	nb10, err := Neighbours(ctx, X, 10, knn.Euclidean, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Trustworthiness(ctx, X, nb10, []int{9}, nil, nil); err != nil {
+		t.Errorf("k = 9 for 20 items: %v", err)
+	}
+	if _, err := Trustworthiness(ctx, X, nb10, []int{10}, nil, nil); err == nil || !strings.Contains(err.Error(), "k < n/2 = 10") {
+		t.Errorf("k = 10 for 20 items (K = 10): error %v, want k < n/2 = 10", err)
 	}
 }

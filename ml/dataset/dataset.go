@@ -39,33 +39,74 @@ func (p *Part) RowPixels(i int) []uint8 {
 }
 
 // Dataset is a labelled data set: a training part, an optional test part,
-// class names, and, for images, their size.
+// class names, and, for images, their size and channels.
+//
+// An image row holds Height·Width·Channels bytes, interleaved row by row
+// (HWC, as image.RGBA without alpha and as the networks' NHWC tensors):
+// byte (y·Width + x)·Channels + c is channel c (red, green, blue) of the
+// pixel in row y, column x. Feature j is therefore pixel j/Channels,
+// channel j%Channels, and a per-feature scaling is per pixel and channel.
 type Dataset struct {
-	Name         string   // human name, e.g. "Fashion-MNIST"
-	Source       string   // where it came from: a path, or "embedded"
-	Classes      []string // class names, indexed by label
-	Width        int      // image width in pixels; 0 for numeric tables
-	Height       int      // image height in pixels; 0 for numeric tables
+	Name    string   // human name, e.g. "Fashion-MNIST"
+	Source  string   // where it came from: a path, or "embedded"
+	Classes []string // class names, indexed by label
+	Width   int      // image width in pixels; 0 for numeric tables
+	Height  int      // image height in pixels; 0 for numeric tables
+	// Channels is 1 for greyscale images and 3 for RGB; 0 is read as 1
+	// (see NumChannels), so greyscale data sets made without it work.
+	Channels     int
 	Dim          int      // features per row
 	FeatureNames []string // column names for numeric tables; nil for images
 	Train        Part     // the training rows as read (validation is split from these)
 	Test         Part     // the test rows; N == 0 when the source has none
 	Warnings     []string // non-fatal problems met while reading (skipped files, ...)
+	// Options are the options LoadWith read the data with, so that it can
+	// be read again alike (e.g. when a session is opened).
+	Options LoadOptions
 }
 
-// IsImage reports whether rows are Width×Height greyscale images.
+// IsImage reports whether rows are Width×Height images (greyscale or
+// RGB, see NumChannels).
 func (d *Dataset) IsImage() bool { return d.Width > 0 && d.Height > 0 && d.Train.Pixels != nil }
+
+// NumChannels returns the channels of each pixel of an image data set: 3
+// for RGB, else 1 (greyscale, and numeric tables).
+func (d *Dataset) NumChannels() int {
+	if d.Channels == 3 {
+		return 3
+	}
+	return 1
+}
 
 // HasTest reports whether the source came with its own test rows.
 func (d *Dataset) HasTest() bool { return d.Test.N > 0 }
 
-// Image returns row i of part p as a greyscale image. It panics for
-// numeric tables.
-func (d *Dataset) Image(p *Part, i int) *image.Gray {
+// Image returns row i of part p as an image: an *image.Gray sharing the
+// row's pixels for greyscale data, an opaque *image.NRGBA (a copy) for
+// RGB. It panics for numeric tables.
+func (d *Dataset) Image(p *Part, i int) image.Image {
 	if !d.IsImage() {
 		panic("dataset: Image called on a data set that holds no images")
 	}
-	return &image.Gray{Pix: p.RowPixels(i), Stride: d.Width, Rect: image.Rect(0, 0, d.Width, d.Height)}
+	return PixelImage(p.RowPixels(i), d.Width, d.Height, d.NumChannels())
+}
+
+// PixelImage returns the w×h image of pix, laid out as a Dataset's rows
+// with c channels (1 or 3; see Dataset): an *image.Gray sharing pix for
+// c = 1, an opaque *image.NRGBA copy for c = 3. It panics when pix does not
+// hold w·h·c bytes or c is neither.
+func PixelImage(pix []uint8, w, h, c int) image.Image {
+	if len(pix) != w*h*c || c != 1 && c != 3 {
+		panic(fmt.Sprintf("dataset: PixelImage of %d bytes as %d×%d×%d", len(pix), w, h, c))
+	}
+	if c == 1 {
+		return &image.Gray{Pix: pix, Stride: w, Rect: image.Rect(0, 0, w, h)}
+	}
+	img := image.NewNRGBA(image.Rect(0, 0, w, h))
+	for j, k := 0, 0; j < len(pix); j, k = j+3, k+4 {
+		img.Pix[k], img.Pix[k+1], img.Pix[k+2], img.Pix[k+3] = pix[j], pix[j+1], pix[j+2], 255
+	}
+	return img
 }
 
 // ClassCounts returns the number of rows of each class in p.
@@ -89,8 +130,11 @@ func (d *Dataset) Validate() error {
 	if d.Train.N == 0 {
 		return fmt.Errorf("data set %q has no training rows", d.Name)
 	}
-	if d.Width*d.Height != 0 && d.Width*d.Height != d.Dim {
-		return fmt.Errorf("data set %q: images of %d×%d pixels do not match %d features", d.Name, d.Width, d.Height, d.Dim)
+	if d.Channels != 0 && d.Channels != 1 && d.Channels != 3 {
+		return fmt.Errorf("data set %q: images of %d channels: only greyscale (1) and RGB (3) are supported", d.Name, d.Channels)
+	}
+	if d.Width*d.Height != 0 && d.Width*d.Height*d.NumChannels() != d.Dim {
+		return fmt.Errorf("data set %q: images of %d×%d pixels and %d channels do not match %d features", d.Name, d.Width, d.Height, d.NumChannels(), d.Dim)
 	}
 	for _, pp := range []struct {
 		name string

@@ -39,8 +39,9 @@ const (
 	// than the file holds costs no more memory than the data present.
 	idxReadChunk = 1 << 20
 
-	// maxImageSide bounds the side of the images LoadImageFolder makes.
-	maxImageSide = 1024
+	// MaxImageSide bounds the side of the images LoadImages makes (the
+	// --side option): 1024×1024×3 is 3 MiB an image.
+	MaxImageSide = 1024
 	// maxImageFileBytes bounds one image file, counted in bytes actually
 	// read (a device or a growing file may report any size): a 24 MP
 	// camera JPEG is about 12 MB; larger files are skipped.

@@ -13,56 +13,109 @@ import (
 	"syscall"
 )
 
-// Load reads the labelled data set at path, choosing the reader by what
-// path is:
+// LoadOptions are the choices a user makes when opening data. The zero
+// value gives Load's defaults.
+type LoadOptions struct {
+	// Images are the options of image folders (see LoadImages).
+	Images ImageOptions `json:"images,omitzero"`
+}
+
+// Load reads the labelled data set at path with the default options; see
+// LoadWith.
+func Load(ctx context.Context, path string, onProgress func(done, total int)) (*Dataset, error) {
+	return LoadWith(ctx, path, LoadOptions{}, onProgress)
+}
+
+// LoadWith reads the labelled data set at path, choosing the reader by
+// what path is:
 //   - a folder holding IDX files (see LoadIDXDir);
-//   - a folder with sub-folders of images (see LoadImageFolder, images of
-//     DefaultImageSide pixels);
+//   - a folder holding CIFAR-10 or CIFAR-100 binary batches, or a batch
+//     file in such a folder (see LoadCIFARDir);
+//   - a folder with sub-folders of images (see LoadImages, with
+//     opts.Images);
 //   - a ".csv" file (see ReadCSV);
 //   - a ".tsv" vectors file of the TensorFlow projector with its metadata
 //     file beside it (see LoadTSVPair);
+//   - a NumPy ".npy" data matrix with its labels beside it, or a ".npz"
+//     archive of both (see LoadNPY);
 //   - an IDX images file whose labels file lies beside it, named alike with
 //     "labels" and "idx1" for "images" and "idx3"; when its name is a
 //     standard one the whole folder is read as by LoadIDXDir.
 //
 // onProgress, if not nil, is called from the calling goroutine with the
-// work done and its total: files for image folders, bytes read otherwise.
-// Reading stops with ctx's error when ctx is cancelled. Source is set to
-// path and the result is validated.
-func Load(ctx context.Context, path string, onProgress func(done, total int)) (*Dataset, error) {
+// work done and its total: steps per file for image folders, arrays for
+// NumPy files, bytes read otherwise. Reading stops with ctx's error when
+// ctx is cancelled. Source is set to path and the result is validated.
+func LoadWith(ctx context.Context, path string, opts LoadOptions, onProgress func(done, total int)) (*Dataset, error) {
 	st, err := os.Stat(path)
 	if err != nil {
 		return nil, fmt.Errorf("cannot open the data set: %w", err)
 	}
 	if !st.IsDir() && !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s is %s, not a data file or folder: choose a folder of IDX files or images, or a .csv or .tsv file", path, fileKind(st.Mode()))
+		return nil, fmt.Errorf("%s is %s, not a data file or folder: choose a folder of IDX files, CIFAR batches or images, or a .csv, .tsv, .npy or .npz file", path, fileKind(st.Mode()))
 	}
+	ext := strings.ToLower(filepath.Ext(path))
 	var ds *Dataset
 	switch {
 	case st.IsDir() && hasIDXFiles(path):
 		ds, err = loadIDXDir(ctx, path, onProgress)
+	case st.IsDir() && cifarDir(path) != "":
+		ds, err = LoadCIFARDir(ctx, path, onProgress)
 	case st.IsDir():
 		if csv := csvInFolder(path); csv != "" {
 			return nil, fmt.Errorf("%s holds neither IDX files nor class sub-folders of images: to read a CSV table choose the file itself, e.g. %s", path, csv)
 		}
-		ds, err = LoadImageFolder(ctx, path, 0, onProgress)
-	case strings.EqualFold(filepath.Ext(path), ".csv"):
+		ds, err = LoadImages(ctx, path, opts.Images, onProgress)
+	case ext == ".csv":
 		ds, err = loadCSV(ctx, path, onProgress)
-	case strings.EqualFold(filepath.Ext(path), ".tsv"):
+	case ext == ".tsv":
 		ds, err = LoadTSVPair(ctx, path, "")
+	case ext == ".npy" || ext == ".npz":
+		ds, err = LoadNPY(ctx, path, onProgress)
+	case ext == ".bin" && cifarDir(filepath.Dir(path)) == filepath.Dir(path):
+		ds, err = LoadCIFARDir(ctx, filepath.Dir(path), onProgress)
 	case isIDXFile(path):
 		ds, err = loadIDXFile(ctx, path, onProgress)
 	default:
-		return nil, fmt.Errorf("%s: unsupported file: choose a folder of IDX files (train-images-idx3-ubyte.gz, ...), a folder with one sub-folder of images per class, a .csv file, a projector .tsv vectors file, or an IDX images file", path)
+		return nil, fmt.Errorf("%s: unsupported file: choose a folder of IDX files (train-images-idx3-ubyte.gz, ...), of CIFAR batches (data_batch_1.bin, ...), or with one sub-folder of images per class, a .csv file, a projector .tsv vectors file, a NumPy .npy or .npz file, or an IDX images file", path)
 	}
 	if err != nil {
 		return nil, err
 	}
-	ds.Source = path
+	ds.Source, ds.Options = path, opts
 	if err := ds.Validate(); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return ds, nil
+}
+
+// String describes the options in a few words ("" for the defaults):
+// "side 64, crop, grey".
+func (o LoadOptions) String() string {
+	var parts []string
+	im := o.Images
+	if im.Side != 0 {
+		parts = append(parts, fmt.Sprintf("side %d", im.Side))
+	}
+	if im.Fit != FitLetterbox {
+		parts = append(parts, im.Fit.String())
+	}
+	if im.Grey {
+		parts = append(parts, "grey")
+	}
+	return strings.Join(parts, ", ")
+}
+
+// IsImageFolder reports whether LoadWith reads the folder at path as a
+// folder of images (see LoadImages), so that the image options apply: a
+// folder with sub-folders that holds neither IDX files nor CIFAR batches.
+func IsImageFolder(path string) bool {
+	st, err := os.Stat(path)
+	if err != nil || !st.IsDir() || hasIDXFiles(path) || cifarDir(path) != "" {
+		return false
+	}
+	subdirs, _, err := listDir(path)
+	return err == nil && len(subdirs) > 0
 }
 
 // csvInFolder returns the path of a CSV file in dir when dir has no

@@ -73,7 +73,8 @@ func newAutoencoder(arch Arch, s Shape, dim int, seed uint64) (enc, dec *nn.Sequ
 	return enc, dec
 }
 
-// convAutoencoder builds ConvAE for greyscale images of shape s. Keras'
+// convAutoencoder builds ConvAE for images of shape s, of s.Channels
+// channels, which its first convolution takes and its last outputs. Keras'
 // decoder for 28×28 images is Conv 8 → up (8×8) → Conv 8 → up (16×16) →
 // Conv 16 'valid' (14×14) → up (28×28) → Conv 1; this one crops after
 // each up-sampling to the side the encoder had at that depth instead
@@ -87,7 +88,7 @@ func convAutoencoder(s Shape, dim int, er, dr *rand.Rand) (enc, dec *nn.Sequenti
 	h3, w3 := halve(h2), halve(w2)
 	code := h3 * w3 * 8
 	enc = nn.NewSequential(
-		nn.NewConv2D(1, 16, 3, 3, nn.Same, er), newSamePool(), nn.NewReLU(),
+		nn.NewConv2D(s.Channels, 16, 3, 3, nn.Same, er), newSamePool(), nn.NewReLU(),
 		nn.NewConv2D(16, 8, 3, 3, nn.Same, er), newSamePool(), nn.NewReLU(),
 		nn.NewConv2D(8, 8, 3, 3, nn.Same, er), newSamePool(), nn.NewReLU(),
 		nn.NewFlatten())
@@ -100,7 +101,7 @@ func convAutoencoder(s Shape, dim int, er, dr *rand.Rand) (enc, dec *nn.Sequenti
 		nn.NewConv2D(8, 8, 3, 3, nn.Same, dr), nn.NewReLU(), nn.NewUpSampling2D(2, 2), &crop{H: h2, W: w2},
 		nn.NewConv2D(8, 8, 3, 3, nn.Same, dr), nn.NewReLU(), nn.NewUpSampling2D(2, 2), &crop{H: h1, W: w1},
 		nn.NewConv2D(8, 16, 3, 3, nn.Same, dr), nn.NewReLU(), nn.NewUpSampling2D(2, 2), &crop{H: s.Height, W: s.Width},
-		nn.NewConv2D(16, 1, 3, 3, nn.Same, dr))
+		nn.NewConv2D(16, s.Channels, 3, 3, nn.Same, dr))
 	return enc, dec
 }
 

@@ -14,10 +14,11 @@ type Arch string
 const (
 	// Seed is the seed notebook's convolutional network
 	// (nn.SeedEmbeddingNet): 1,278,816 parameters at Dim 32, ≈ 18.5 M
-	// multiply-adds per 28×28 image. Greyscale images of at least 20×20.
+	// multiply-adds per 28×28 image. Greyscale or RGB images of at least
+	// 20×20 (RGB adds 576 parameters to the first convolution).
 	Seed Arch = "seed"
 	// Small is a small convolutional network (nn.SmallConvEmbeddingNet),
-	// 15× cheaper than Seed. Greyscale images of at least 4×4.
+	// 15× cheaper than Seed. Greyscale or RGB images of at least 4×4.
 	Small Arch = "small"
 	// MLP is the perceptron inputs-256-128-Dim (nn.MLPEmbeddingNet); it
 	// takes any input width, so numeric tables work too.
@@ -33,13 +34,13 @@ const (
 	// kernels, ReLU, 2×2 max-pooling with 'same' padding (28 → 14 → 7 →
 	// 4), so the code is the 4×4×8 = 128 values of the last pool for
 	// 28×28 images (ConvCode); the decoder mirrors it: Conv 8 → up → Conv
-	// 8 → up → Conv 16 → up → Conv 1 and a sigmoid, 4,385 parameters in
-	// all. Keras shrinks 16×16 to 14×14 with a 'valid' Conv 16; here each
+	// 8 → up → Conv 16 → up → Conv C (the input's channels) and a sigmoid,
+	// 4,385 parameters in all for greyscale. Keras shrinks 16×16 to 14×14 with a 'valid' Conv 16; here each
 	// up-sampling is cropped to the side the encoder had at that depth
 	// (8×8 → 7×7), the same layers for any image size. When Dim is not
 	// ConvCode, a linear Dense(ConvCode, Dim) ends the encoder and
-	// Dense(Dim, ConvCode) → ReLU starts the decoder. Greyscale images of
-	// at least 4×4.
+	// Dense(Dim, ConvCode) → ReLU starts the decoder. Greyscale or RGB
+	// images of at least 4×4.
 	ConvAE Arch = "conv-ae"
 	// ModernAE is a dense autoencoder in today's style: inputs → 512 →
 	// 256 → Dim with ReLU and a linear code, the decoder Dim → 256 → 512 →
@@ -233,8 +234,8 @@ func (c Config) validate(s Shape, trainRows int) error {
 	}
 	switch c.Arch {
 	case ConvAE:
-		if s.IsTable() || s.Height == 1 || s.Channels != 1 {
-			return bad("the conv-ae autoencoder takes greyscale images, the data are %s: use dense-ae or modern-ae", s)
+		if s.IsTable() || s.Height == 1 || !imageChannels(s.Channels) {
+			return bad("the conv-ae autoencoder takes greyscale images or RGB ones, the data are %s: use dense-ae or modern-ae", s)
 		}
 		if s.Height < 4 || s.Width < 4 {
 			return bad("the conv-ae autoencoder needs images of at least 4×4, the data are %s", s)
@@ -244,8 +245,8 @@ func (c Config) validate(s Shape, trainRows int) error {
 		if s.IsTable() || s.Height == 1 {
 			return bad("the %s network is convolutional and the data are %s, not images: use the mlp architecture", c.Arch, s)
 		}
-		if s.Channels != 1 {
-			return bad("the %s network takes greyscale images, the data are %s: use the mlp architecture", c.Arch, s)
+		if !imageChannels(s.Channels) {
+			return bad("the %s network takes greyscale (1 channel) or RGB (3 channel) images, the data are %s: use the mlp architecture", c.Arch, s)
 		}
 		if minSide := map[Arch]int{Seed: 20, Small: 4}[c.Arch]; s.Height < minSide || s.Width < minSide {
 			return bad("the %s network needs images of at least %d×%d, the data are %s: use small or mlp", c.Arch, minSide, minSide, s)
@@ -278,6 +279,10 @@ func (c Config) validate(s Shape, trainRows int) error {
 	}
 	return c.checkLimits(s)
 }
+
+// imageChannels reports whether the convolutional networks take images of
+// c channels: greyscale (1) or RGB (3), as the data sets hold.
+func imageChannels(c int) bool { return c == 1 || c == 3 }
 
 // check validates the data against a shape (the data's own for New).
 func (d Data) check(s Shape) error {

@@ -12,26 +12,27 @@ import (
 
 // evaluate measures the model on the evaluation split after an epoch: the
 // loss and accuracy of the scheme (an autoencoder's reconstruction loss),
-// the spread of the embeddings, the projection of the sample, an
-// autoencoder's reconstructions and, with KNNEval, the kNN(5) accuracy.
-// Without evaluation items the statistics are NaN and proj and rec nil.
-func (t *Trainer) evaluate(ctx context.Context, d Data) (stat EpochStat, proj *Projection, rec *Reconstructions, std float64, err error) {
+// the spread of the embeddings, the projection of the sample (and the
+// sample's embeddings), an autoencoder's reconstructions and, with
+// KNNEval, the kNN(5) accuracy. Without evaluation items the statistics
+// are NaN and proj and rec nil.
+func (t *Trainer) evaluate(ctx context.Context, d Data) (stat EpochStat, proj *Projection, sample blas32.General, rec *Reconstructions, std float64, err error) {
 	stat = EpochStat{EvalLoss: math.NaN(), EvalAcc: math.NaN(), KNN: math.NaN(), EmbeddingStd: math.NaN()}
 	n := d.Eval.Rows
 	if n == 0 {
-		return stat, nil, nil, math.NaN(), nil
+		return stat, nil, sample, nil, math.NaN(), nil
 	}
 	var E blas32.General
 	if t.m.ae {
 		if E, _, stat.EvalLoss, _, err = t.m.autoencode(ctx, d.Eval, t.shape, false); err != nil {
-			return stat, nil, nil, 0, err
+			return stat, nil, sample, nil, 0, err
 		}
 		if rec, err = t.reconstructSample(ctx, d); err != nil {
-			return stat, nil, nil, 0, err
+			return stat, nil, sample, nil, 0, err
 		}
 	} else {
 		if E, err = t.m.embed(ctx, d.Eval, t.shape); err != nil {
-			return stat, nil, nil, 0, err
+			return stat, nil, sample, nil, 0, err
 		}
 		stat.EvalLoss, stat.EvalAcc = t.evalLoss(E, d.EvalLabels)
 	}
@@ -40,14 +41,15 @@ func (t *Trainer) evaluate(ctx context.Context, d Data) (stat EpochStat, proj *P
 	if len(t.st.SampleIndex) > 0 {
 		x, y := t.project(E, t.st.SampleIndex)
 		proj = &Projection{X: x, Y: y}
+		sample = gatherRows(E, t.st.SampleIndex)
 	}
 	if t.cfg.KNNEval > 0 {
 		rows := t.perm(streamSample, n)[:min(t.cfg.KNNEval, n)]
 		if stat.KNN, err = t.knnAccuracy(ctx, d, rows, 5, E); err != nil {
-			return stat, nil, nil, 0, err
+			return stat, nil, sample, nil, 0, err
 		}
 	}
-	return stat, proj, rec, std, nil
+	return stat, proj, sample, rec, std, nil
 }
 
 // evalLoss returns the scheme's loss and accuracy on the evaluation

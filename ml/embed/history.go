@@ -5,6 +5,8 @@ import (
 	"math"
 	"slices"
 	"time"
+
+	"gonum.org/v1/gonum/blas/blas32"
 )
 
 // EpochStat describes one completed epoch. Fractions are in [0, 1]; a
@@ -146,6 +148,13 @@ type Snapshot struct {
 	// SampleIndex lists the evaluation rows of the projection sample and
 	// SampleLabels their labels.
 	SampleIndex, SampleLabels []int
+	// SampleEmbedding holds the embeddings (an autoencoder's codes) of the
+	// projection sample after epoch SampleEpoch, row i for sample item i:
+	// the last epoch this Trainer value completed, so it is empty before
+	// its first epoch (and after loading a checkpoint, until the next). It
+	// is shared and must not be modified.
+	SampleEmbedding blas32.General
+	SampleEpoch     int
 
 	// EmbeddingStd is the spread of the embeddings at the last projection
 	// or evaluation (see EpochStat.EmbeddingStd), and Collapse warns that
@@ -169,7 +178,8 @@ type Snapshot struct {
 const (
 	MaxLossPoints  = 1 << 16
 	MaxProjections = 512
-	smoothBeta     = 0.98
+	// SmoothBeta is the decay of the smoothed loss (SmoothLoss).
+	SmoothBeta = 0.98
 )
 
 // history is what a Trainer records for Snapshot; it is saved in
@@ -196,8 +206,8 @@ func (h *history) addLoss(loss float64) {
 		h.LossStride = 1
 	}
 	h.Batches++
-	h.EMA = smoothBeta*h.EMA + (1-smoothBeta)*loss
-	smooth := h.EMA / (1 - math.Pow(smoothBeta, float64(h.Batches)))
+	h.EMA = SmoothBeta*h.EMA + (1-SmoothBeta)*loss
+	smooth := h.EMA / (1 - math.Pow(SmoothBeta, float64(h.Batches)))
 	h.Pending = append(h.Pending, loss)
 	if len(h.Pending) < h.LossStride {
 		return

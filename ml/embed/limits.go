@@ -16,8 +16,9 @@ const (
 	// MaxSide bounds each side of the input images, as dataset reads them
 	// (IDX allows 16,384).
 	MaxSide = 1 << 14
-	// MaxChannels bounds the channels of the input images: the networks
-	// take greyscale; 64 leaves room for any colour layout.
+	// MaxChannels bounds the channels of the input of any model (the
+	// dense networks flatten it); the convolutional networks take 1
+	// (greyscale) or 3 (RGB), as the data sets hold.
 	MaxChannels = 64
 	// MaxFeatures bounds the values of one input item (height × width ×
 	// channels): 16.7 M, a 4096 × 4096 image.
@@ -54,17 +55,20 @@ const (
 // batches of 300 and 1000 pairs: 0.93 and 2.57 GB, ≈ 375 floats per input
 // pixel; small: ≈ 121; the dense networks ≈ 3.4 floats per feature) and
 // are rounded up: seed 400, small and conv-ae 160 floats per pixel, the
-// dense networks 4 per feature plus 2,048. Sizes must be valid (see
+// dense networks 4 per feature plus 2,048; each input channel beyond the
+// first adds 20 floats a pixel to the convolutional ones (the first
+// layer's 3×3 patches of it and their gradient). Sizes must be valid (see
 // validate); the counts saturate instead of overflowing.
 func (c Config) MemoryEstimate(s Shape) (params, bytes int64) {
 	params = c.paramCount(s)
 	h, w, f := int64(s.Height), int64(s.Width), int64(s.Features())
+	extra := 20 * int64(s.Channels-1) * h * w
 	var act int64
 	switch c.Arch {
 	case Seed:
-		act = 400 * h * w
+		act = 400*h*w + extra
 	case Small, ConvAE:
-		act = 160 * h * w
+		act = 160*h*w + extra
 	default:
 		act = 4*f + 2048
 	}
@@ -82,13 +86,13 @@ func (c Config) MemoryEstimate(s Shape) (params, bytes int64) {
 func (c Config) paramCount(s Shape) int64 {
 	dense := func(in, out int64) int64 { return satAdd(satMul(in, out), out) }
 	conv := func(in, out, k int64) int64 { return k*k*in*out + out }
-	h, w, f, d := int64(s.Height), int64(s.Width), int64(s.Features()), int64(c.Dim)
+	h, w, f, d, ch := int64(s.Height), int64(s.Width), int64(s.Features()), int64(c.Dim), int64(s.Channels)
 	var n int64
 	switch c.Arch {
 	case Seed:
-		n = conv(1, 32, 3) + conv(32, 128, 3) + conv(128, 384, 5) + dense(384, d)
+		n = conv(ch, 32, 3) + conv(32, 128, 3) + conv(128, 384, 5) + dense(384, d)
 	case Small:
-		n = conv(1, 16, 3) + conv(16, 32, 3) + dense((h/4)*(w/4)*32, 128) + dense(128, d)
+		n = conv(ch, 16, 3) + conv(16, 32, 3) + dense((h/4)*(w/4)*32, 128) + dense(128, d)
 	case MLP:
 		n = dense(f, 256) + dense(256, 128) + dense(128, d)
 	case DenseAE:
@@ -96,7 +100,7 @@ func (c Config) paramCount(s Shape) int64 {
 	case ModernAE:
 		n = dense(f, 512) + dense(512, 256) + dense(256, d) + dense(d, 256) + dense(256, 512) + dense(512, f)
 	case ConvAE:
-		n = conv(1, 16, 3) + conv(16, 8, 3) + 3*conv(8, 8, 3) + conv(8, 16, 3) + conv(16, 1, 3)
+		n = conv(ch, 16, 3) + conv(16, 8, 3) + 3*conv(8, 8, 3) + conv(8, 16, 3) + conv(16, ch, 3)
 		if code := int64(ConvCode(s)); code != d {
 			n += dense(code, d) + dense(d, code)
 		}

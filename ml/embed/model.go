@@ -63,9 +63,9 @@ func buildModel(cfg Config, s Shape) *model {
 	m := &model{loss: cfg.Loss, margin: cfg.Margin, dim: cfg.Dim, ae: cfg.Arch.Autoencoder()}
 	switch cfg.Arch {
 	case Seed:
-		m.net = nn.SeedEmbeddingNet(cfg.Dim, cfg.Seed)
+		m.net = nn.SeedEmbeddingNetC(s.Channels, cfg.Dim, cfg.Seed)
 	case Small:
-		m.net = nn.SmallConvEmbeddingNet(s.Height, s.Width, cfg.Dim, cfg.Seed)
+		m.net = nn.SmallConvEmbeddingNetC(s.Height, s.Width, s.Channels, cfg.Dim, cfg.Seed)
 	case DenseAE, ConvAE, ModernAE:
 		m.net, m.head = newAutoencoder(cfg.Arch, s, cfg.Dim, cfg.Seed)
 		m.sig = nn.NewSigmoid()

@@ -169,7 +169,7 @@ func (t *Trainer) finishEpoch(ctx context.Context, d Data) error {
 	e := t.st.Epoch + 1
 	t.Progress.Detail(fmt.Sprintf("evaluating epoch %d/%d", e, t.cfg.Epochs))
 	start := time.Now()
-	stat, proj, rec, std, err := t.evaluate(ctx, d)
+	stat, proj, sample, rec, std, err := t.evaluate(ctx, d)
 	if err != nil {
 		return err
 	}
@@ -192,6 +192,7 @@ func (t *Trainer) finishEpoch(ctx context.Context, d Data) error {
 	if proj != nil {
 		proj.Epoch = e
 		t.hist.addProjection(*proj)
+		t.sampleEmb, t.sampleEpoch = sample, e
 	}
 	if rec != nil {
 		rec.Epoch = e

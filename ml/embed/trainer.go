@@ -44,6 +44,10 @@ type Trainer struct {
 	running  bool
 	runStart time.Time
 	err      string
+	// sampleEmb holds the projection sample's embeddings after the last
+	// epoch this value completed (not saved in checkpoints).
+	sampleEmb   blas32.General
+	sampleEpoch int
 
 	afterBatch func() // test hook, called on Run's goroutine after each batch
 }
@@ -260,7 +264,8 @@ func (t *Trainer) Snapshot() Snapshot {
 		BatchLoss: slices.Clone(t.hist.BatchLoss), SmoothLoss: slices.Clone(t.hist.SmoothLoss), LossStride: t.hist.LossStride,
 		EpochStats: slices.Clone(t.hist.Epochs), Projections: slices.Clone(t.hist.Proj),
 		SampleIndex: slices.Clone(t.st.SampleIndex), SampleLabels: slices.Clone(t.st.SampleLabels),
-		EmbeddingStd: t.hist.Std, Collapse: t.hist.collapse(), Reconstructions: t.hist.Recon, Err: t.err}
+		EmbeddingStd: t.hist.Std, Collapse: t.hist.collapse(), Reconstructions: t.hist.Recon, Err: t.err,
+		SampleEmbedding: t.sampleEmb, SampleEpoch: t.sampleEpoch}
 	if t.st.Seconds > 0 {
 		s.ItemsPerSecond = float64(t.st.Items) / t.st.Seconds
 	} else if n := len(t.hist.Epochs); n > 0 {

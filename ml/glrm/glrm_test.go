@@ -364,3 +364,19 @@ func TestDeterministic(t *testing.T) {
 		}
 	}
 }
+
+// TestInverseTransformByHand: A·Y for a hand model (rank 2, 3 features), for
+// a strided A, and for no rows at all (an empty selection: a 0×3 result, no
+// BLAS call on an empty matrix).
+//
+//	np.array([[1, 2], [0, -1]]) @ np.array([[1, 0, 2], [3, 1, -1]])  # [[7, 2, 0], [-3, -1, 1]]
+func TestInverseTransformByHand(t *testing.T) {
+	m := &Model{Y: blas32.General{Rows: 2, Cols: 3, Stride: 3, Data: []float32{1, 0, 2, 3, 1, -1}}}
+	got := m.InverseTransform(blas32.General{Rows: 2, Cols: 2, Stride: 3, Data: []float32{1, 2, 99, 0, -1, 99}})
+	if want := []float32{7, 2, 0, -3, -1, 1}; got.Rows != 2 || got.Cols != 3 || !slices.Equal(got.Data, want) {
+		t.Errorf("A·Y = %d×%d %v, want 2×3 %v", got.Rows, got.Cols, got.Data, want)
+	}
+	if e := m.InverseTransform(blas32.General{Cols: 2}); e.Rows != 0 || e.Cols != 3 || len(e.Data) != 0 {
+		t.Errorf("no rows: %d×%d with %d values", e.Rows, e.Cols, len(e.Data))
+	}
+}

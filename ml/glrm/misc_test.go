@@ -5,12 +5,14 @@ import (
 	"errors"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
 
 	"gonum.org/v1/gonum/blas/blas32"
 
+	"embedscope/ml/internal/cancelctx"
 	"embedscope/ml/progress"
 )
 
@@ -223,12 +225,25 @@ func TestCancelAndProgress(t *testing.T) {
 	if _, err := (GLRM{K: 3}).Fit(ctx, X, nil); !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled before: %v", err)
 	}
-	ctx, cancel = context.WithCancel(context.Background())
-	time.AfterFunc(50*time.Millisecond, cancel)
-	if _, err := (GLRM{K: 3, MaxIter: 1 << 30, Tol: -1}).Fit(ctx, X, nil); !errors.Is(err, context.Canceled) {
-		t.Errorf("cancelled during: %v", err)
+	// Cancelled during the fit, at checks spread over 20 iterations: a fit
+	// without end (MaxIter 2³⁰, no tolerance) returns the cancellation
+	// after a few more checks; one that ignored it fails Within's deadline
+	// instead of hanging.
+	whole := cancelctx.New(math.MaxInt)
+	if _, err := (GLRM{K: 3, MaxIter: 20, Tol: -1}).Fit(whole, X, nil); err != nil {
+		t.Fatal(err)
 	}
-	cancel()
+	calls := whole.Calls()
+	for _, at := range []int{1, calls / 4, calls / 2, calls - 1} {
+		ctx := cancelctx.New(at)
+		err := cancelctx.Within(t, 5*time.Minute, "GLRM.Fit", func() error {
+			_, err := (GLRM{K: 3, MaxIter: 1 << 30, Tol: -1}).Fit(ctx, X, nil)
+			return err
+		})
+		if !errors.Is(err, context.Canceled) || ctx.After() > runtime.GOMAXPROCS(0)+4 {
+			t.Errorf("cancelled at check %d of %d: %v after %d more checks", at, calls, err, ctx.After())
+		}
+	}
 
 	tr := progress.New()
 	m, err := GLRM{K: 3, Progress: tr}.Fit(context.Background(), X, nil)

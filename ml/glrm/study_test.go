@@ -100,3 +100,34 @@ func TestCompressionStudy(t *testing.T) {
 		t.Errorf("DefaultCompressionRanks = %v", got)
 	}
 }
+
+// TestImputationStudyStridedAndEdges: a strided X gives exactly the study
+// of its compact copy (every RMSE, the mean-filled PCA's included), and the
+// rank may reach the number of rows (here k = n = 8 < d = 12) but not pass it.
+func TestImputationStudyStridedAndEdges(t *testing.T) {
+	ctx := context.Background()
+	X := noisy(40, 12, 3, 0.3, 2, 5)
+	S := blas32.General{Rows: 40, Cols: 12, Stride: 15, Data: make([]float32, 40*15)}
+	for i := range 40 {
+		copy(S.Data[i*15:], X.Data[i*12:(i+1)*12])
+		S.Data[i*15+12], S.Data[i*15+13], S.Data[i*15+14] = 1e6, -1e6, 1e6
+	}
+	a, err := ImputationStudy(ctx, X, 0.2, 3, 1, GLRM{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := ImputationStudy(ctx, S, 0.2, 3, 1, GLRM{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.GLRM != b.GLRM || a.Mean != b.Mean || a.PCA != b.PCA || a.Hidden != b.Hidden {
+		t.Errorf("strided %+v, compact %+v", b, a)
+	}
+	few := blas32.General{Rows: 8, Cols: 12, Stride: 12, Data: X.Data[:8*12]}
+	if _, err := ImputationStudy(ctx, few, 0.2, 8, 1, GLRM{}); err != nil {
+		t.Errorf("k = n = 8: %v", err)
+	}
+	if _, err := ImputationStudy(ctx, few, 0.2, 9, 1, GLRM{}); err == nil {
+		t.Error("k = 9 for 8 rows accepted")
+	}
+}

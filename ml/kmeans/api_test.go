@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -11,7 +12,7 @@ import (
 
 	"gonum.org/v1/gonum/blas/blas32"
 
-	"embedscope/ml/progress"
+	"embedscope/ml/internal/cancelctx"
 )
 
 func TestFitErrors(t *testing.T) {
@@ -65,21 +66,34 @@ func TestFitErrors(t *testing.T) {
 	}
 }
 
-// Cancelling during a fit (once the tracker shows an iteration) stops it
-// with the context's error.
+// Cancelling during a fit stops it with the context's error: the context
+// is cancelled at its n-th check, for checks spread over the whole fit,
+// and the fit must return having checked it only a few more times (each
+// check is where it could stop). A fit that ignored the cancel would run
+// 1,000 restarts of 1,000 iterations: Within fails the test instead of
+// letting it hang.
 func TestCancelDuringFit(t *testing.T) {
-	X := randomData(20000, 16, 3)
-	ctx, cancel := context.WithCancel(context.Background())
-	tr := progress.New()
-	go func() {
-		for !strings.Contains(tr.Snapshot().Detail, "iteration") {
-			time.Sleep(time.Millisecond)
+	X := randomData(3000, 16, 3)
+	short := KMeans{K: 20, NInit: 3, MaxIter: 30, Tol: -1}
+	whole := cancelctx.New(math.MaxInt)
+	if _, err := short.Fit(whole, X); err != nil {
+		t.Fatal(err)
+	}
+	calls := whole.Calls()
+	if calls < 90 {
+		t.Fatalf("3 restarts of 30 iterations checked the context %d times", calls)
+	}
+	workers := runtime.GOMAXPROCS(0)
+	long := KMeans{K: 20, NInit: 1000, MaxIter: 1000, Tol: -1}
+	for _, at := range []int{0, 1, calls / 10, calls / 3, calls / 2, calls - 2} {
+		ctx := cancelctx.New(at)
+		err := cancelctx.Within(t, 5*time.Minute, "KMeans.Fit", func() error { _, err := long.Fit(ctx, X); return err })
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("cancelled at check %d of %d: error %v, want context.Canceled", at, calls, err)
 		}
-		cancel()
-	}()
-	km := KMeans{K: 20, NInit: 1000, MaxIter: 1000, Tol: -1, Progress: tr}
-	if _, err := km.Fit(ctx, X); !errors.Is(err, context.Canceled) {
-		t.Errorf("error %v, want context.Canceled", err)
+		if ctx.After() > workers+4 {
+			t.Errorf("cancelled at check %d of %d: %d more checks (%d workers)", at, calls, ctx.After(), workers)
+		}
 	}
 }
 
@@ -173,5 +187,35 @@ func TestTransform(t *testing.T) {
 	}
 	if got := m.Predict(blas32.General{Cols: 2, Stride: 2}); len(got) != 0 {
 		t.Errorf("Predict of no rows: %v", got)
+	}
+}
+
+// TestTolIsRelativeToTheVariance: Tol is scaled by the mean feature
+// variance (82,129 here), as in scikit-learn, so a stop on Tol comes at the
+// same iteration as scikit-learn's from the same initial centres:
+//
+//	X = np.array([[(i*37%101)*10, (i*53%97)*10] for i in range(200)], float)
+//	for tol in (1e-2, 0):
+//	    km = KMeans(4, init=X[:4], n_init=1, tol=tol, algorithm="lloyd").fit(X)
+//	    km.n_iter_, km.inertia_  # (6, 8099163.83), (10, 8037443.35)
+func TestTolIsRelativeToTheVariance(t *testing.T) {
+	const n = 200
+	X := blas32.General{Rows: n, Cols: 2, Stride: 2, Data: make([]float32, 2*n)}
+	for i := range n {
+		X.Data[2*i], X.Data[2*i+1] = float32(i*37%101*10), float32(i*53%97*10)
+	}
+	init := blas32.General{Rows: 4, Cols: 2, Stride: 2, Data: slices.Clone(X.Data[:8])}
+	for _, c := range []struct {
+		tol     float64
+		iters   int
+		inertia float64
+	}{{1e-2, 6, 8099163.83}, {-1, 10, 8037443.35}} {
+		m, err := KMeans{InitCenters: init, Tol: c.tol}.Fit(context.Background(), X)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.Iterations != c.iters || math.Abs(m.Inertia-c.inertia) > 1e-6*c.inertia {
+			t.Errorf("Tol %g: %d iterations, inertia %.2f; scikit-learn: %d, %.2f", c.tol, m.Iterations, m.Inertia, c.iters, c.inertia)
+		}
 	}
 }

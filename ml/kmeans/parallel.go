@@ -1,6 +1,7 @@
 package kmeans
 
 import (
+	"embedscope/ml/internal/parfor"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -16,26 +17,10 @@ func workers(jobs int) int {
 	return max(w, 1)
 }
 
-// parallelRows splits [0, n) into contiguous ranges of at least grain items,
-// one per worker, and runs f on them concurrently. Use it only for work
-// whose result does not depend on the split (each item written once).
-func parallelRows(n, grain int, f func(a, b int)) {
-	w := workers(n / max(grain, 1))
-	if w == 1 {
-		f(0, n)
-		return
-	}
-	var wg sync.WaitGroup
-	chunk := (n + w - 1) / w
-	for a := 0; a < n; a += chunk {
-		wg.Add(1)
-		go func(a, b int) {
-			defer wg.Done()
-			f(a, b)
-		}(a, min(a+chunk, n))
-	}
-	wg.Wait()
-}
+// parallelRows runs f on contiguous ranges of [0, n), at least grain items
+// each, concurrently. Use it only for work whose result does not depend
+// on the split (each item written once).
+func parallelRows(n, grain int, f func(a, b int)) { parfor.Rows(n, grain, f) }
 
 // parallelCols splits the columns [0, d) into ranges of at least 64
 // columns (boundaries at multiples of 8, away from shared cache lines), one

@@ -137,23 +137,27 @@ func TestSelfAndOneClass(t *testing.T) {
 func TestErrors(t *testing.T) {
 	ctx := context.Background()
 	nan := general([][]float32{{0, 0}, {float32(math.NaN()), 1}})
+	// A bad value is named by its row and feature: row 2, feature 1 of a
+	// strided matrix (stride 3 for 2 features).
+	inf := blas32.General{Rows: 3, Cols: 2, Stride: 3, Data: []float32{1, 2, 9, 3, 4, 9, 5, float32(math.Inf(-1)), 9}}
 	for _, c := range []struct {
-		name string
-		c    Classifier
-		X    blas32.General
-		y    []int
+		name, want string
+		c          Classifier
+		X          blas32.General
+		y          []int
 	}{
-		{"K=0", Classifier{K: 0}, handX, handY},
-		{"K>n", Classifier{K: 6}, handX, handY},
-		{"labels", Classifier{K: 1}, handX, handY[:4]},
-		{"NaN", Classifier{K: 1}, nan, []int{0, 1}},
-		{"Inf", Classifier{K: 1}, general([][]float32{{float32(math.Inf(1))}}), []int{0}},
-		{"huge", Classifier{K: 1}, general([][]float32{{1, 2}, {3e18, 1}}), []int{0, 1}},
-		{"metric", Classifier{K: 1, Metric: 5}, handX, handY},
-		{"weights", Classifier{K: 1, Weights: 5}, handX, handY},
+		{"K=0", "K", Classifier{K: 0}, handX, handY},
+		{"K>n", "K", Classifier{K: 6}, handX, handY},
+		{"labels", "label", Classifier{K: 1}, handX, handY[:4]},
+		{"NaN", "training row 1, feature 0 is NaN", Classifier{K: 1}, nan, []int{0, 1}},
+		{"Inf", "training row 0, feature 0 is +Inf", Classifier{K: 1}, general([][]float32{{float32(math.Inf(1))}}), []int{0}},
+		{"-Inf strided", "training row 2, feature 1 is -Inf", Classifier{K: 1}, inf, []int{0, 1, 0}},
+		{"huge", "training row 1 is too large", Classifier{K: 1}, general([][]float32{{1, 2}, {3e18, 1}}), []int{0, 1}},
+		{"metric", "not Metric(5)", Classifier{K: 1, Metric: 5}, handX, handY},
+		{"weights", "weight", Classifier{K: 1, Weights: 5}, handX, handY},
 	} {
-		if err := c.c.Fit(c.X, c.y); err == nil {
-			t.Errorf("%s: no error", c.name)
+		if err := c.c.Fit(c.X, c.y); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: error %v, want one saying %q", c.name, err, c.want)
 		}
 	}
 	var unfitted Classifier

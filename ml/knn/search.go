@@ -11,6 +11,7 @@ import (
 	"github.com/viterin/vek/vek32"
 	"gonum.org/v1/gonum/blas/blas32"
 
+	"embedscope/ml/internal/parfor"
 	"embedscope/ml/linalg"
 )
 
@@ -140,12 +141,13 @@ func (c *Classifier) approx(ctx context.Context, qb blas32.General, ids []int, s
 		linalg.MulABt(g, qb, rows(c.x, r0, r1))
 		nr := c.norm2[r0:r1]
 		parallel(qb.Rows, func(a, b int) {
+			buf := make([]float32, w)
 			for i := a; i < b; i++ {
 				skip := -1
 				if self {
 					skip = ids[i] - r0
 				}
-				c.selectRow(&lists[i], g.Data[i*w:(i+1)*w], nr, r0, skip, qb.Data[i*qb.Stride:i*qb.Stride+qb.Cols])
+				c.selectRow(&lists[i], g.Data[i*w:(i+1)*w], nr, r0, skip, qb.Data[i*qb.Stride:i*qb.Stride+qb.Cols], buf)
 			}
 		})
 		c.Progress.Add(float64(qb.Rows) * float64(w))
@@ -154,35 +156,35 @@ func (c *Classifier) approx(ctx context.Context, qb blas32.General, ids []int, s
 }
 
 // selectRow offers the training rows r0+j with values nr[j] − 2·g[j] to the
-// list l, skipping j == skip; q is the query (for compaction). The loop
-// tests four values at a time: nearly all are above the threshold.
-func (c *Classifier) selectRow(l *candidates, g, nr []float32, r0, skip int, q []float32) {
-	nr = nr[:len(g)]
-	thr := l.thr
-	offer := func(v float32, j int) {
-		if v < thr && j != skip {
-			if l.push(v, int32(r0+j)) {
-				c.compact(l, q)
+// list l, skipping j == skip; q is the query (for compaction) and buf
+// scratch space for len(g) values. The values are formed with vector
+// instructions (vek32: the same float32 operations, hence the same values
+// as one at a time) and read one by one only in chunks whose least value
+// is below the list's threshold: after the first few tiles nearly none is.
+func (c *Classifier) selectRow(l *candidates, g, nr []float32, r0, skip int, q []float32, buf []float32) {
+	v := vek32.MulNumber_Into(buf[:len(g)], g, -2)
+	vek32.Add_Inplace(v, nr[:len(g)])
+	c.offerRow(l, v, r0, skip, q)
+}
+
+// scanChunk is the number of values selectRow and selectColsVec check with
+// one vector minimum before reading them one by one.
+const scanChunk = 128
+
+// offerRow offers the rows r0+j with values v[j] to l, skipping j == skip.
+func (c *Classifier) offerRow(l *candidates, v []float32, r0, skip int, q []float32) {
+	for lo := 0; lo < len(v); lo += scanChunk {
+		hi := min(lo+scanChunk, len(v))
+		if vek32.Min(v[lo:hi]) >= l.thr {
+			continue
+		}
+		for j := lo; j < hi; j++ {
+			if v[j] < l.thr && j != skip {
+				if l.push(v[j], int32(r0+j)) {
+					c.compact(l, q)
+				}
 			}
-			thr = l.thr
 		}
-	}
-	j := 0
-	for ; j+4 <= len(g); j += 4 {
-		gg, nn := g[j:j+4:j+4], nr[j:j+4:j+4]
-		v0 := nn[0] - 2*gg[0]
-		v1 := nn[1] - 2*gg[1]
-		v2 := nn[2] - 2*gg[2]
-		v3 := nn[3] - 2*gg[3]
-		if v0 < thr || v1 < thr || v2 < thr || v3 < thr {
-			offer(v0, j)
-			offer(v1, j+1)
-			offer(v2, j+2)
-			offer(v3, j+3)
-		}
-	}
-	for ; j < len(g); j++ {
-		offer(nr[j]-2*g[j], j)
 	}
 }
 
@@ -394,22 +396,6 @@ func workers(jobs int) int {
 	return max(w, 1)
 }
 
-// parallel splits [0, n) into contiguous ranges, one per worker, and runs
-// f on them concurrently.
-func parallel(n int, f func(a, b int)) {
-	w := workers(n / 64)
-	if w == 1 {
-		f(0, n)
-		return
-	}
-	var wg sync.WaitGroup
-	chunk := (n + w - 1) / w
-	for a := 0; a < n; a += chunk {
-		wg.Add(1)
-		go func(a, b int) {
-			defer wg.Done()
-			f(a, b)
-		}(a, min(a+chunk, n))
-	}
-	wg.Wait()
-}
+// parallel runs f on contiguous ranges of [0, n), at least 64 items each,
+// concurrently.
+func parallel(n int, f func(a, b int)) { parfor.Rows(n, 64, f) }

@@ -39,17 +39,23 @@ func (c *Classifier) searchSelf(ctx context.Context, k int) (Neighbors, error) {
 	tr := c.Progress
 	tr.Stage("kNN: distances", float64(n)*float64(n))
 	b := min(selfBlock, n)
-	gbuf := make([]float32, b*b)
-	for i0 := 0; i0 < n; i0 += b {
-		i1 := min(i0+b, n)
-		for j0 := i0; j0 < n; j0 += b {
-			if err := ctx.Err(); err != nil {
-				return Neighbors{}, err
+	if w := tileWorkers(n, b, capC); w > 1 {
+		if err := c.selfTilesParallel(ctx, lists, b, w); err != nil {
+			return Neighbors{}, err
+		}
+	} else {
+		gbuf := make([]float32, b*b)
+		for i0 := 0; i0 < n; i0 += b {
+			i1 := min(i0+b, n)
+			for j0 := i0; j0 < n; j0 += b {
+				if err := ctx.Err(); err != nil {
+					return Neighbors{}, err
+				}
+				j1 := min(j0+b, n)
+				g := blas32.General{Rows: i1 - i0, Cols: j1 - j0, Stride: j1 - j0, Data: gbuf[:(i1-i0)*(j1-j0)]}
+				linalg.MulABt(g, rows(X, i0, i1), rows(X, j0, j1))
+				c.selectTile(lists, g, i0, j0)
 			}
-			j1 := min(j0+b, n)
-			g := blas32.General{Rows: i1 - i0, Cols: j1 - j0, Stride: j1 - j0, Data: gbuf[:(i1-i0)*(j1-j0)]}
-			linalg.MulABt(g, rows(X, i0, i1), rows(X, j0, j1))
-			c.selectTile(lists, g, i0, j0)
 		}
 	}
 	ids := make([]int, n)
@@ -67,19 +73,8 @@ func (c *Classifier) searchSelf(ctx context.Context, k int) (Neighbors, error) {
 // X·Xᵀ) to the candidate lists of its rows (row pass) and, off the
 // diagonal, of its columns (column pass).
 func (c *Classifier) selectTile(lists []candidates, g blas32.General, i0, j0 int) {
-	X := c.x
 	w := g.Cols
-	nr := c.norm2[j0 : j0+w]
-	parallel(g.Rows, func(a, b int) {
-		for i := a; i < b; i++ {
-			skip := -1
-			if i0 == j0 {
-				skip = i
-			}
-			q := i0 + i
-			c.selectRow(&lists[q], g.Data[i*w:(i+1)*w], nr, j0, skip, X.Data[q*X.Stride:q*X.Stride+X.Cols])
-		}
-	})
+	parallel(g.Rows, func(a, b int) { c.selectTileRows(lists, g, i0, j0, a, b) })
 	done := float64(g.Rows) * float64(w)
 	if j0 != i0 {
 		parallel(w, func(a, b int) {
@@ -88,6 +83,22 @@ func (c *Classifier) selectTile(lists []candidates, g blas32.General, i0, j0 int
 		done *= 2
 	}
 	c.Progress.Add(done)
+}
+
+// selectTileRows is the row pass of selectTile for the tile's rows [a, b).
+func (c *Classifier) selectTileRows(lists []candidates, g blas32.General, i0, j0, a, b int) {
+	X := c.x
+	w := g.Cols
+	nr := c.norm2[j0 : j0+w]
+	buf := make([]float32, w)
+	for i := a; i < b; i++ {
+		skip := -1
+		if i0 == j0 {
+			skip = i
+		}
+		q := i0 + i
+		c.selectRow(&lists[q], g.Data[i*w:(i+1)*w], nr, j0, skip, X.Data[q*X.Stride:q*X.Stride+X.Cols], buf)
+	}
 }
 
 // selectCols offers, for each column j in [a, b) of the tile g (rows are

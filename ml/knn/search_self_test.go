@@ -3,11 +3,14 @@ package knn
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"strings"
 	"testing"
 
 	"gonum.org/v1/gonum/blas/blas32"
 
+	"embedscope/ml/dataset"
+	"embedscope/ml/pca"
 	"embedscope/ml/progress"
 )
 
@@ -31,10 +34,15 @@ func TestSearchSelfMatchesQueryBlocks(t *testing.T) {
 		if c.X.Rows <= selfBlock {
 			t.Fatalf("%s: %d rows fit in one tile", c.name, c.X.Rows)
 		}
-		for _, k := range []int{1, 7} {
+		for _, tc := range []struct{ k, procs int }{{1, 2}, {7, 2}, {7, 1}} {
+			k := tc.k
+			// Two cores: the tiles run on goroutines of their own
+			// (selfTilesParallel); one: the tiles in turn.
+			saved := runtime.GOMAXPROCS(tc.procs)
 			tr := progress.New()
 			cl := fit(t, &Classifier{K: 1, Progress: tr}, c.X, make([]int, c.X.Rows))
 			got, err := cl.KNeighborsSelf(ctx, k)
+			runtime.GOMAXPROCS(saved)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -45,7 +53,7 @@ func TestSearchSelfMatchesQueryBlocks(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			sameNeighbours(t, c.name+"/blocks", got, want)
+			sameNeighbours(t, fmt.Sprintf("%s/procs=%d/blocks", c.name, tc.procs), got, want)
 			sameNeighbours(t, c.name+"/brute", prefix(Neighbors{N: 60, K: k, Index: got.Index[:60*k], Dist: got.Dist[:60*k]}, k),
 				bruteForce(c.X, rows(c.X, 0, 60), k, Euclidean, true))
 		}
@@ -93,5 +101,29 @@ func BenchmarkSelf(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// BenchmarkSelfFashionPCA32 is the neighbourhood search of the Compare
+// panel on its most common space: the 10 nearest of each of the 70,000
+// Fashion-MNIST items in PCA(32) (needs the full set; not in -short).
+func BenchmarkSelfFashionPCA32(b *testing.B) {
+	f := loadFashion(b, dataset.ScaleDiv255)
+	all := blas32.General{Rows: f.train.Rows + f.test.Rows, Cols: f.train.Cols, Stride: f.train.Cols}
+	all.Data = append(append(all.Data, f.train.Data...), f.test.Data...)
+	p, err := pca.PCA{Components: 32}.Fit(context.Background(), all)
+	if err != nil {
+		b.Fatal(err)
+	}
+	Z := p.Transform(all, blas32.General{})
+	cl := &Classifier{K: 1}
+	if err := cl.Fit(Z, make([]int, Z.Rows)); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for range b.N {
+		if _, err := cl.KNeighborsSelf(context.Background(), 10); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

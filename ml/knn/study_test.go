@@ -94,8 +94,30 @@ func TestLearningCurveShrinksError(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(pts) != 2 || pts[1].Error >= pts[0].Error+0.02 {
-		t.Errorf("curve %+v: more data should not be much worse", pts)
+	// Two classes whose means are 2.4 apart (1.2 in each of 4 dimensions,
+	// unit variance): the Bayes error is Φ(−1.2) = 0.1151
+	// (scipy.stats.norm.cdf(-1.2)). With all 2,000 rows kNN(5) must come
+	// near it, and 20 rows must do clearly worse.
+	if len(pts) != 2 || pts[0].N != 20 || pts[1].N != 2000 || pts[1].Error > 0.16 || pts[1].Error < 0.1151-0.03 || pts[0].Error < pts[1].Error+0.02 {
+		t.Errorf("curve %+v: want the error at 2,000 rows within [0.085, 0.16] (Bayes 0.1151) and 20 rows at least 0.02 worse", pts)
+	}
+	// The last point (every row) is plain kNN(5) on all of X.
+	c := &Classifier{K: 5}
+	if err := c.Fit(X, y); err != nil {
+		t.Fatal(err)
+	}
+	pred, err := c.Predict(context.Background(), Q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wrong := 0
+	for i, p := range pred {
+		if p != truth[i] {
+			wrong++
+		}
+	}
+	if want := float64(wrong) / float64(len(truth)); pts[1].Error != want {
+		t.Errorf("error with all rows %v, plain kNN(5) %v", pts[1].Error, want)
 	}
 	if _, err := LearningCurve(context.Background(), X, y, Q, truth, []int{3000}, 5, Euclidean, 1, nil); err == nil {
 		t.Error("a size above the training set was accepted")

@@ -53,14 +53,12 @@ func (r *ReLU) Backward(gradOut *Tensor) *Tensor {
 	return gx
 }
 
-// reluMask sets gi = g where y ≠ 0 and 0 where y = 0, without branches
+// reluMask sets gi = g where y > 0 and 0 elsewhere, without branches
 // (the sign of activations is unpredictable).
 func reluMask(gi, g, y []float32) {
 	g, y = g[:len(gi)], y[:len(gi)]
 	for i, v := range y {
-		u := math.Float32bits(v) &^ (1 << 31)
-		nz := (u | -u) >> 31 // 1 if v ≠ ±0
-		gi[i] = math.Float32frombits(math.Float32bits(g[i]) & -nz)
+		gi[i] = math.Float32frombits(math.Float32bits(g[i]) & -b2u32(v > 0))
 	}
 }
 

@@ -2,6 +2,7 @@ package nn
 
 import (
 	"math"
+	"slices"
 	"testing"
 )
 
@@ -236,6 +237,9 @@ func TestShapePanics(t *testing.T) {
 		"pair odd":      func() { NewPairAbsDiff().Forward(NewTensor(3, 2), false) },
 		"label range":   func() { SoftmaxCrossEntropy(NewTensor(1, 3), []int{3}, nil) },
 		"seq shape":     func() { MLPEmbeddingNet(10, 2, 1).OutShape([]int{11}) },
+		"dropout 1":     func() { NewDropout(1, rng) },
+		"dropout < 0":   func() { NewDropout(-0.1, rng) },
+		"conv net 3×4":  func() { SmallConvEmbeddingNetC(3, 4, 1, 8, 1) },
 	} {
 		func() {
 			defer func() {
@@ -345,4 +349,22 @@ func slicesEqual(a, b []float32) bool {
 		}
 	}
 	return true
+}
+
+// TestSmallestValidLayers: the edges of the valid ranges work: dropout with
+// rate 0 is the identity in training too, and the small conv net takes 4×4
+// images (4/2/2 = 1: a 1×1×32 map before the dense layers).
+func TestSmallestValidLayers(t *testing.T) {
+	rng := NewRNG(1)
+	x := TensorFrom([]float32{1, -2, 3, 0.5, 7, -1}, 2, 3)
+	if y := NewDropout(0, rng).Forward(x, true); !slices.Equal(y.Data, x.Data) {
+		t.Errorf("dropout(0) in training changed %v to %v", x.Data, y.Data)
+	}
+	net := SmallConvEmbeddingNetC(4, 4, 3, 8, 1)
+	if got := net.OutShape([]int{4, 4, 3}); !slices.Equal(got, []int{8}) {
+		t.Errorf("4×4×3 images give embeddings of shape %v, want [8]", got)
+	}
+	if y := net.Forward(NewTensor(2, 4, 4, 3), false); !slices.Equal(y.Shape, []int{2, 8}) {
+		t.Errorf("forward of two 4×4×3 images: shape %v", y.Shape)
+	}
 }

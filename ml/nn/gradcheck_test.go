@@ -147,6 +147,10 @@ func TestGradConv2D(t *testing.T) {
 		{1, 2, 2, 2, Same, 4, 3}, // even kernel: padding after only
 		{2, 2, 1, 3, Same, 3, 5},
 		{4, 3, 5, 5, Valid, 6, 5},
+		// Fewer output than input channels: the gathering input gradient.
+		{4, 2, 3, 3, Same, 5, 4},
+		{3, 1, 2, 2, Same, 4, 3},
+		{6, 2, 3, 3, Valid, 6, 5},
 	} {
 		name := fmt.Sprintf("Conv2D %d→%d %d×%d %v on %d×%d", c.inC, c.outC, c.kh, c.kw, c.pad, c.h, c.w)
 		rng := testRNG(2)

@@ -25,37 +25,63 @@ func (g convGeom) kxRange(ox int) (kx0, kx1 int) {
 	return max(0, g.pl-ox), min(g.kw, g.w+g.pl-ox)
 }
 
+// interior returns the output columns [ox0, ox1) whose whole kernel row
+// lies inside the input (every kx in range).
+func (g convGeom) interior() (ox0, ox1 int) {
+	ox0 = min(g.pl, g.ow)
+	return ox0, max(ox0, min(g.ow, g.w+g.pl-g.kw+1))
+}
+
 // im2col writes the patch matrix of x into cols (rows() rows of ld ≥ k()
 // values, row-major): row (n·OH + oy)·OW + ox holds x[n, oy+ky−pt,
 // ox+kx−pl, c] at column (ky·KW + kx)·C + c, zero where that pixel lies in
 // the padding; columns k() … ld−1 are set to 1 (a bias column). The
 // convolution is then cols·K with K the [KH·KW·C, OutC] kernel.
+//
+// It works one kernel row (ky) of one output row at a time: the KW·C
+// values of an output column's segment are consecutive in the input row,
+// so an interior column is one copy, and only the columns at the image's
+// edges need per-value bounds.
 func im2col(g convGeom, x, cols []float32, ld int) {
 	if g.c == 1 {
 		im2colSingle(g, x, cols, ld)
 		return
 	}
 	k, kwc := g.k(), g.kw*g.c
+	ox0, ox1 := g.interior()
 	parallelFor(g.n, g.samplesPerChunk(), func(lo, hi int) {
 		for n := lo; n < hi; n++ {
 			for oy := 0; oy < g.oh; oy++ {
-				for ox := 0; ox < g.ow; ox++ {
-					row := cols[((n*g.oh+oy)*g.ow+ox)*ld:][:ld]
-					for j := k; j < ld; j++ {
-						row[j] = 1
+				out := cols[(n*g.oh+oy)*g.ow*ld:][:g.ow*ld]
+				setOnes(out, g.ow, k, ld)
+				for ky := 0; ky < g.kh; ky++ {
+					iy := oy + ky - g.pt
+					if iy < 0 || iy >= g.h {
+						for ox := 0; ox < g.ow; ox++ {
+							clear(out[ox*ld+ky*kwc : ox*ld+(ky+1)*kwc])
+						}
+						continue
 					}
-					kx0, kx1 := g.kxRange(ox)
-					for ky := 0; ky < g.kh; ky++ {
-						seg := row[ky*kwc : (ky+1)*kwc]
-						iy := oy + ky - g.pt
-						if iy < 0 || iy >= g.h || kx0 >= kx1 {
+					src := x[(n*g.h+iy)*g.w*g.c:][:g.w*g.c]
+					edge := func(ox int) {
+						seg := out[ox*ld+ky*kwc : ox*ld+(ky+1)*kwc]
+						kx0, kx1 := g.kxRange(ox)
+						if kx0 >= kx1 {
 							clear(seg)
-							continue
+							return
 						}
 						clear(seg[:kx0*g.c])
-						src := x[((n*g.h+iy)*g.w+ox+kx0-g.pl)*g.c:][:(kx1-kx0)*g.c]
-						copySmall(seg[kx0*g.c:kx1*g.c], src)
+						copy(seg[kx0*g.c:kx1*g.c], src[(ox+kx0-g.pl)*g.c:])
 						clear(seg[kx1*g.c:])
+					}
+					for ox := 0; ox < ox0; ox++ {
+						edge(ox)
+					}
+					for ox := ox0; ox < ox1; ox++ {
+						copy(out[ox*ld+ky*kwc:ox*ld+(ky+1)*kwc], src[(ox-g.pl)*g.c:])
+					}
+					for ox := ox1; ox < g.ow; ox++ {
+						edge(ox)
 					}
 				}
 			}
@@ -63,66 +89,112 @@ func im2col(g convGeom, x, cols []float32, ld int) {
 	})
 }
 
-// im2colSingle is im2col for single-channel images, value by value: the
-// general version's per-segment copies cost more than they move here.
+// setOnes sets columns k … ld−1 of the rows×ld matrix out to 1.
+func setOnes(out []float32, rows, k, ld int) {
+	for j := k; j < ld; j++ {
+		for r := j; r < rows*ld; r += ld {
+			out[r] = 1
+		}
+	}
+}
+
+// im2colSingle is im2col for single-channel images, whose segments are too
+// short for copies: the kernel rows of an output row are taken from the
+// input rows (a zero row where they fall in the padding), the interior
+// columns of a 3×3 kernel as three 3-value moves each.
 func im2colSingle(g convGeom, x, cols []float32, ld int) {
 	k := g.k()
+	ox0, ox1 := g.interior()
+	zero := make([]float32, g.w)
 	parallelFor(g.n, g.samplesPerChunk(), func(lo, hi int) {
+		rows := make([][]float32, g.kh)
 		for n := lo; n < hi; n++ {
 			img := x[n*g.h*g.w : (n+1)*g.h*g.w]
 			for oy := 0; oy < g.oh; oy++ {
-				for ox := 0; ox < g.ow; ox++ {
-					row := cols[((n*g.oh+oy)*g.ow+ox)*ld:][:ld]
-					for j := k; j < ld; j++ {
-						row[j] = 1
+				out := cols[(n*g.oh+oy)*g.ow*ld:][:g.ow*ld]
+				setOnes(out, g.ow, k, ld)
+				for ky := range rows {
+					rows[ky] = zero
+					if iy := oy + ky - g.pt; iy >= 0 && iy < g.h {
+						rows[ky] = img[iy*g.w : (iy+1)*g.w]
 					}
-					for ky := 0; ky < g.kh; ky++ {
-						seg := row[ky*g.kw : (ky+1)*g.kw]
-						iy := oy + ky - g.pt
-						if iy < 0 || iy >= g.h {
-							clear(seg)
-							continue
-						}
-						src := img[iy*g.w : (iy+1)*g.w]
-						for kx := range seg {
-							ix := ox + kx - g.pl
-							if ix >= 0 && ix < g.w {
-								seg[kx] = src[ix]
-							} else {
-								seg[kx] = 0
-							}
+				}
+				edge := func(ox int) {
+					for ky, r := range rows {
+						for kx := 0; kx < g.kw; kx++ {
+							out[ox*ld+ky*g.kw+kx] = pixel(r, ox+kx-g.pl)
 						}
 					}
+				}
+				for ox := 0; ox < ox0; ox++ {
+					edge(ox)
+				}
+				if g.kh == 3 && g.kw == 3 {
+					r0, r1, r2 := rows[0], rows[1], rows[2]
+					for ox := ox0; ox < ox1; ox++ {
+						d := (*[9]float32)(out[ox*ld:])
+						a, b, c := (*[3]float32)(r0[ox-g.pl:]), (*[3]float32)(r1[ox-g.pl:]), (*[3]float32)(r2[ox-g.pl:])
+						d[0], d[1], d[2] = a[0], a[1], a[2]
+						d[3], d[4], d[5] = b[0], b[1], b[2]
+						d[6], d[7], d[8] = c[0], c[1], c[2]
+					}
+				} else {
+					for ky, r := range rows {
+						for ox := ox0; ox < ox1; ox++ {
+							copy(out[ox*ld+ky*g.kw:ox*ld+(ky+1)*g.kw], r[ox-g.pl:])
+						}
+					}
+				}
+				for ox := ox1; ox < g.ow; ox++ {
+					edge(ox)
 				}
 			}
 		}
 	})
+}
+
+// pixel returns row[i], or 0 outside the row.
+func pixel(row []float32, i int) float32 {
+	if i < 0 || i >= len(row) {
+		return 0
+	}
+	return row[i]
 }
 
 // col2im is the adjoint of im2col: it sets dx (N·H·W·C) to the sum, over
 // every im2col entry (columns 0 … k()−1 of rows of ld values), of dcols at
-// the input pixel that entry was copied from.
+// the input pixel that entry was copied from. Like im2col it works one
+// kernel row of one output row at a time.
 func col2im(g convGeom, dcols, dx []float32, ld int) {
-	k, kwc := g.k(), g.kw*g.c
+	kwc := g.kw * g.c
 	img := g.h * g.w * g.c
+	ox0, ox1 := g.interior()
 	parallelFor(g.n, g.samplesPerChunk(), func(lo, hi int) {
 		clear(dx[lo*img : hi*img])
 		for n := lo; n < hi; n++ {
 			for oy := 0; oy < g.oh; oy++ {
-				for ox := 0; ox < g.ow; ox++ {
-					row := dcols[((n*g.oh+oy)*g.ow+ox)*ld:][:k]
-					kx0, kx1 := g.kxRange(ox)
-					if kx0 >= kx1 {
+				in := dcols[(n*g.oh+oy)*g.ow*ld:][:g.ow*ld]
+				for ky := 0; ky < g.kh; ky++ {
+					iy := oy + ky - g.pt
+					if iy < 0 || iy >= g.h {
 						continue
 					}
-					for ky := 0; ky < g.kh; ky++ {
-						iy := oy + ky - g.pt
-						if iy < 0 || iy >= g.h {
-							continue
+					dst := dx[(n*g.h+iy)*g.w*g.c:][:g.w*g.c]
+					edge := func(ox int) {
+						kx0, kx1 := g.kxRange(ox)
+						if kx0 < kx1 {
+							seg := in[ox*ld+ky*kwc+kx0*g.c : ox*ld+ky*kwc+kx1*g.c]
+							addTo(dst[(ox+kx0-g.pl)*g.c:], seg)
 						}
-						seg := row[ky*kwc+kx0*g.c : ky*kwc+kx1*g.c]
-						dst := dx[((n*g.h+iy)*g.w+ox+kx0-g.pl)*g.c:][:len(seg)]
-						addTo(dst, seg)
+					}
+					for ox := 0; ox < ox0; ox++ {
+						edge(ox)
+					}
+					for ox := ox0; ox < ox1; ox++ {
+						addTo(dst[(ox-g.pl)*g.c:], in[ox*ld+ky*kwc:ox*ld+(ky+1)*kwc])
+					}
+					for ox := ox1; ox < g.ow; ox++ {
+						edge(ox)
 					}
 				}
 			}
@@ -130,35 +202,15 @@ func col2im(g convGeom, dcols, dx []float32, ld int) {
 	})
 }
 
-// copySmall copies src into dst (same length), avoiding the call overhead
-// of the copy builtin for the few-value segments of single-channel inputs.
-func copySmall(dst, src []float32) {
-	if len(src) > 8 {
-		copy(dst, src)
+// addTo adds src to dst[:len(src)] element-wise, with vek32 (SIMD) unless
+// src is short.
+func addTo(dst, src []float32) {
+	dst = dst[:len(src)]
+	if len(src) >= 16 {
+		vek32.Add_Inplace(dst, src)
 		return
 	}
 	for i, v := range src {
-		dst[i] = v
-	}
-}
-
-// addTo adds src to dst element-wise (same length), with vek32 (SIMD) for
-// long slices.
-func addTo(dst, src []float32) {
-	if len(src) >= 64 {
-		vek32.Add_Inplace(dst[:len(src)], src)
-		return
-	}
-	dst = dst[:len(src)]
-	i := 0
-	for ; i+4 <= len(src); i += 4 {
-		s, d := src[i:i+4:i+4], dst[i:i+4:i+4]
-		d[0] += s[0]
-		d[1] += s[1]
-		d[2] += s[2]
-		d[3] += s[3]
-	}
-	for ; i < len(src); i++ {
-		dst[i] += src[i]
+		dst[i] += v
 	}
 }

@@ -27,10 +27,18 @@ func NewRNG(seed uint64) *rand.Rand {
 // With embedDim 32 it has 1,278,816 parameters; on 28×28 images a forward
 // pass is ≈ 18.5 M multiply-adds per image.
 func SeedEmbeddingNet(embedDim int, seed uint64) *Sequential {
+	return SeedEmbeddingNetC(1, embedDim, seed)
+}
+
+// SeedEmbeddingNetC is SeedEmbeddingNet for images of channels channels
+// [N, H, W, channels] (3 for RGB): only the first convolution differs, with
+// 9·channels·32 + 32 parameters. With channels 1 it is SeedEmbeddingNet,
+// weights included.
+func SeedEmbeddingNetC(channels, embedDim int, seed uint64) *Sequential {
 	rng := NewRNG(seed)
 	return NewSequential(
 		NewGaussianNoise(0.005, rng),
-		NewConv2D(1, 32, 3, 3, Same, rng), NewMaxPool2D(2), NewReLU(),
+		NewConv2D(channels, 32, 3, 3, Same, rng), NewMaxPool2D(2), NewReLU(),
 		NewConv2D(32, 128, 3, 3, Same, rng), NewMaxPool2D(2), NewReLU(),
 		NewDropout(0.1, rng),
 		NewConv2D(128, 384, 5, 5, Valid, rng), NewReLU(), NewGlobalMaxPool(),
@@ -61,13 +69,21 @@ func MLPEmbeddingNet(inDim, embedDim int, seed uint64) *Sequential {
 //
 // (each ReLU after its MaxPool, as in SeedEmbeddingNet). On 28×28 images a forward pass is ≈ 1.22 M multiply-adds per image.
 func SmallConvEmbeddingNet(height, width, embedDim int, seed uint64) *Sequential {
+	return SmallConvEmbeddingNetC(height, width, 1, embedDim, seed)
+}
+
+// SmallConvEmbeddingNetC is SmallConvEmbeddingNet for images of channels
+// channels [N, height, width, channels] (3 for RGB): only the first
+// convolution differs. With channels 1 it is SmallConvEmbeddingNet,
+// weights included.
+func SmallConvEmbeddingNetC(height, width, channels, embedDim int, seed uint64) *Sequential {
 	if height < 4 || width < 4 {
 		panic(fmt.Sprintf("nn: SmallConvEmbeddingNet: images %d×%d are smaller than 4×4", height, width))
 	}
 	rng := NewRNG(seed)
 	flat := (height / 2 / 2) * (width / 2 / 2) * 32
 	return NewSequential(
-		NewConv2D(1, 16, 3, 3, Same, rng), NewMaxPool2D(2), NewReLU(),
+		NewConv2D(channels, 16, 3, 3, Same, rng), NewMaxPool2D(2), NewReLU(),
 		NewConv2D(16, 32, 3, 3, Same, rng), NewMaxPool2D(2), NewReLU(),
 		NewFlatten(),
 		NewDense(flat, 128, rng), NewReLU(),

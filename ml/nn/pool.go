@@ -12,18 +12,23 @@ import (
 // [N, H, W, C] → [N, ⌊H/Size⌋, ⌊W/Size⌋, C]; trailing rows and columns
 // that do not fill a window are dropped. The gradient of each output flows
 // to the first input of its window (in row-major order) equal to the
-// maximum.
+// maximum. Size is at most 16.
 type MaxPool2D struct {
 	Size int
 
-	x           *Tensor
+	inShape     []int
+	arg         []uint8 // per output: the window position (dy·Size + dx) its gradient goes to
 	out, gradIn *Tensor
 }
 
-// NewMaxPool2D returns a max-pooling layer with size×size windows.
+// maxPoolSize is the largest window side: window positions fit in a byte.
+const maxPoolSize = 16
+
+// NewMaxPool2D returns a max-pooling layer with size×size windows, 1 ≤ size
+// ≤ 16.
 func NewMaxPool2D(size int) *MaxPool2D {
-	if size <= 0 {
-		panic(fmt.Sprintf("nn: NewMaxPool2D(%d): size must be positive", size))
+	if size <= 0 || size > maxPoolSize {
+		panic(fmt.Sprintf("nn: NewMaxPool2D(%d): size must be in [1, %d]", size, maxPoolSize))
 	}
 	return &MaxPool2D{Size: size}
 }
@@ -42,122 +47,78 @@ func (p *MaxPool2D) OutShape(in []int) []int {
 	return []int{in[0] / p.Size, in[1] / p.Size, in[2]}
 }
 
-// Forward computes the window maxima. The maxima are taken with vek32
-// (SIMD) over whole rows: first across the Size input rows of an output
-// row, then across the Size pixels of each window.
+// Forward computes the window maxima and remembers where each is (the
+// first position holding it), which is all Backward needs.
 func (p *MaxPool2D) Forward(x *Tensor, training bool) *Tensor {
 	checkRank("MaxPool2D", x, 4)
 	os := p.OutShape(x.Shape[1:])
 	n, h, w, c := x.Shape[0], x.Shape[1], x.Shape[2], x.Shape[3]
 	oh, ow, s := os[0], os[1], p.Size
-	p.x = x
+	p.inShape = append(p.inShape[:0], x.Shape...)
 	y := buffer(&p.out, n, oh, ow, c)
-	rowLen := ow * s * c // the part of an input row covered by windows
+	if cap(p.arg) < len(y.Data) {
+		p.arg = make([]uint8, len(y.Data))
+	}
+	p.arg = p.arg[:len(y.Data)]
 	parallelFor(n, max(1, elementChunk/(h*w*c)), func(lo, hi int) {
-		tmp := make([]float32, rowLen)
+		var tmp []float32
+		if s == 2 {
+			tmp = make([]float32, ow*s*c)
+		}
 		for b := lo; b < hi; b++ {
 			for oy := 0; oy < oh; oy++ {
-				row := func(dy int) []float32 { return x.Data[((b*h+oy*s+dy)*w)*c:][:rowLen] }
-				copy(tmp, row(0))
-				for dy := 1; dy < s; dy++ {
-					vek32.Maximum_Inplace(tmp, row(dy))
+				o := (b*oh + oy) * ow * c
+				yr, ar := y.Data[o:o+ow*c], p.arg[o:o+ow*c]
+				row := func(dy int) []float32 { return x.Data[((b*h+oy*s+dy)*w)*c:][:ow*s*c] }
+				if s == 2 {
+					max2x2(yr, ar, row(0), row(1), tmp, c)
+					continue
 				}
-				for ox := 0; ox < ow; ox++ {
-					yr := y.Data[((b*oh+oy)*ow+ox)*c:][:c]
-					win := tmp[ox*s*c:]
-					copy(yr, win[:c])
-					for dx := 1; dx < s; dx++ {
-						vek32.Maximum_Inplace(yr, win[dx*c:(dx+1)*c])
-					}
-				}
+				maxRows(yr, ar, row, s, c)
 			}
 		}
 	})
 	return y
 }
 
-// Backward routes each output gradient to the first input of its window
-// equal to the maximum; every other input gets 0.
-func (p *MaxPool2D) Backward(gradOut *Tensor) *Tensor {
-	if p.x == nil {
-		panic("nn: MaxPool2D.Backward before Forward")
+// max2x2 pools one output row of 2×2 windows: x0 and x1 are the two input
+// rows, y and arg the outputs and their window positions (0 to 3 in
+// row-major order, the first one holding the maximum); tmp is scratch
+// space of len(x0). The maxima are taken with vek32 (SIMD), first across
+// the two rows, then across the two pixels of each window; the positions
+// follow without a branch (pooled values make data-dependent branches
+// unpredictable): a is the first maximum unless a < m, and so on.
+func max2x2(y []float32, arg []uint8, x0, x1, tmp []float32, c int) {
+	vek32.Maximum_Into(tmp, x0, x1)
+	for o := 0; o+c <= len(y); o += c {
+		vek32.Maximum_Into(y[o:o+c], tmp[2*o:2*o+c], tmp[2*o+c:2*o+2*c])
 	}
-	checkSameShape("MaxPool2D gradient", gradOut.Shape, p.out.Shape)
-	x, y := p.x, p.out
-	n, h, w, c := x.Shape[0], x.Shape[1], x.Shape[2], x.Shape[3]
-	oh, ow, s := y.Shape[1], y.Shape[2], p.Size
-	gx := buffer(&p.gradIn, x.Shape...)
-	img, rowLen := h*w*c, ow*s*c
-	parallelFor(n, max(1, elementChunk/img), func(lo, hi int) {
-		var taken []uint32
-		if s != 2 {
-			taken = make([]uint32, ow*c)
-		}
-		if h%s != 0 || w%s != 0 { // inputs outside every window get 0
-			clear(gx.Data[lo*img : hi*img])
-		}
-		for b := lo; b < hi; b++ {
-			for oy := 0; oy < oh; oy++ {
-				o := (b*oh + oy) * ow * c
-				yr, gr := y.Data[o:o+ow*c], gradOut.Data[o:o+ow*c]
-				row := func(t *Tensor, dy int) []float32 { return t.Data[((b*h+oy*s+dy)*w)*c:][:rowLen] }
-				if s == 2 {
-					route2x2(row(gx, 0), row(gx, 1), row(x, 0), row(x, 1), yr, gr, c)
-					continue
-				}
-				clear(taken)
-				for dy := 0; dy < s; dy++ {
-					for dx := 0; dx < s; dx++ {
-						routeFirstMax(row(gx, dy), row(x, dy), yr, gr, taken, s, dx, c)
-					}
-				}
-			}
-		}
-	})
-	return gx
-}
-
-// routeFirstMax handles window position (dy, dx) of one output row: xs is
-// input row dy and gi its gradient. For each output value, gi gets g if the
-// input equals the maximum y and no earlier position of the window did
-// (taken), else 0. It is branch-free: pooled values make a data-dependent
-// branch unpredictable.
-func routeFirstMax(gi, xs, y, g []float32, taken []uint32, s, dx, c int) {
-	for ox := 0; ox*c < len(y); ox++ {
-		i := (ox*s + dx) * c
-		gw, xw := gi[i:i+c], xs[i:i+c]
-		yw, g, t := y[ox*c:(ox+1)*c], g[ox*c:(ox+1)*c], taken[ox*c:(ox+1)*c]
-		for ch, m := range yw {
-			e := b2u32(xw[ch] == m) &^ t[ch]
-			t[ch] |= e
-			gw[ch] = math.Float32frombits(math.Float32bits(g[ch]) & -e)
-		}
-	}
-}
-
-// route2x2 is routeFirstMax for a whole 2×2 window at once: x0, x1 are the
-// two input rows of an output row y, gi0, gi1 their gradients.
-func route2x2(gi0, gi1, x0, x1, y, g []float32, c int) {
-	for o := 0; o < len(y); o += c {
+	for o := 0; o+c <= len(y); o += c {
 		i := 2 * o
-		a, b := x0[i:i+c], x0[i+c:i+2*c]
-		d := x1[i : i+c]
-		ga, gb := gi0[i:i+c], gi0[i+c:i+2*c]
-		gd, ge := gi1[i:i+c], gi1[i+c:i+2*c]
-		yw, gw := y[o:o+c], g[o:o+c]
+		yw := y[o : o+c]
+		aw := arg[o : o+len(yw)]
+		a, b, d := x0[i:i+len(yw)], x0[i+c:i+c+len(yw)], x1[i:i+len(yw)]
 		for ch, m := range yw {
-			gv := math.Float32bits(gw[ch])
-			ea := b2u32(a[ch] == m)
-			eb := b2u32(b[ch] == m) &^ ea
-			t := ea | eb
-			ed := b2u32(d[ch] == m) &^ t
-			ee := (t | ed) ^ 1 // the last position: none before matched
-			ga[ch] = math.Float32frombits(gv & -ea)
-			gb[ch] = math.Float32frombits(gv & -eb)
-			gd[ch] = math.Float32frombits(gv & -ed)
-			ge[ch] = math.Float32frombits(gv & -ee)
+			// 0 if a is the maximum, else 1 + (0 if b is, else 1 + (0 if d is, else 1)).
+			na, nb, nd := b2u8(a[ch] < m), b2u8(b[ch] < m), b2u8(d[ch] < m)
+			aw[ch] = na * (1 + nb*(1+nd))
 		}
 	}
+}
+
+// b2u8 converts a bool to 0 or 1 (compiled without a branch).
+func b2u8(b bool) uint8 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// pick returns (v, j) if cond, else (m, k), without a branch.
+func pick(cond bool, v, m float32, j, k uint8) (float32, uint8) {
+	t := b2u32(cond)
+	mask := -t
+	return math.Float32frombits(math.Float32bits(v)&mask | math.Float32bits(m)&^mask), j*uint8(t) | k*uint8(t^1)
 }
 
 // b2u32 converts a bool to 0 or 1 (compiled without a branch).
@@ -166,6 +127,83 @@ func b2u32(b bool) uint32 {
 		return 1
 	}
 	return 0
+}
+
+// maxRows is max2x2 for any window size s: row(dy) is input row dy of the
+// output row.
+func maxRows(y []float32, arg []uint8, row func(dy int) []float32, s, c int) {
+	for ox := 0; ox*c < len(y); ox++ {
+		yw, aw := y[ox*c:(ox+1)*c], arg[ox*c:(ox+1)*c]
+		for dy := 0; dy < s; dy++ {
+			r := row(dy)
+			for dx := 0; dx < s; dx++ {
+				xw := r[(ox*s+dx)*c : (ox*s+dx+1)*c]
+				j := uint8(dy*s + dx)
+				if j == 0 {
+					copy(yw, xw)
+					clear(aw)
+					continue
+				}
+				for ch, v := range xw {
+					yw[ch], aw[ch] = pick(v > yw[ch], v, yw[ch], j, aw[ch])
+				}
+			}
+		}
+	}
+}
+
+// Backward routes each output gradient to the position of its window
+// that Forward found; every other input gets 0.
+func (p *MaxPool2D) Backward(gradOut *Tensor) *Tensor {
+	if p.inShape == nil {
+		panic("nn: MaxPool2D.Backward before Forward")
+	}
+	checkSameShape("MaxPool2D gradient", gradOut.Shape, p.out.Shape)
+	n, h, w, c := p.inShape[0], p.inShape[1], p.inShape[2], p.inShape[3]
+	oh, ow, s := p.out.Shape[1], p.out.Shape[2], p.Size
+	gx := buffer(&p.gradIn, p.inShape...)
+	img, rowLen := h*w*c, ow*s*c
+	parallelFor(n, max(1, elementChunk/img), func(lo, hi int) {
+		if h%s != 0 || w%s != 0 || s != 2 { // inputs outside every window, or the general path, need zeros
+			clear(gx.Data[lo*img : hi*img])
+		}
+		for b := lo; b < hi; b++ {
+			for oy := 0; oy < oh; oy++ {
+				o := (b*oh + oy) * ow * c
+				gr, ar := gradOut.Data[o:o+ow*c], p.arg[o:o+ow*c]
+				row := func(dy int) []float32 { return gx.Data[((b*h+oy*s+dy)*w)*c:][:rowLen] }
+				if s == 2 {
+					route2x2(gx.Data[((b*h+oy*s)*w)*c:][:w*c+rowLen], w*c, gr, ar, c)
+					continue
+				}
+				for ox := 0; ox < ow; ox++ {
+					for ch := 0; ch < c; ch++ {
+						j := int(ar[ox*c+ch])
+						row(j / s)[(ox*s+j%s)*c+ch] = gr[ox*c+ch]
+					}
+				}
+			}
+		}
+	})
+	return gx
+}
+
+// route2x2 writes the gradient of one output row of 2×2 windows into gi,
+// which holds the two input rows (the second starting at offset stride):
+// each output gradient g goes to the window position in arg, the other
+// three get 0 (the rows are cleared first, then each gradient stored
+// once).
+func route2x2(gi []float32, stride int, g []float32, arg []uint8, c int) {
+	clear(gi[:len(gi)-stride])
+	clear(gi[stride:])
+	off := [4]int{0, c, stride, stride + c}
+	for o := 0; o+c <= len(g); o += c {
+		gw := g[o : o+c]
+		aw := arg[o : o+len(gw)]
+		for ch, k := range aw {
+			gi[off[k&3]+2*o+ch] = gw[ch]
+		}
+	}
 }
 
 // GlobalMaxPool takes the maximum over all positions of each channel:

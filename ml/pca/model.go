@@ -26,10 +26,11 @@ func (m *Model) Transform(X blas32.General, dst blas32.General) blas32.General {
 		return dst
 	}
 	v := m.Components.RawMatrix()
-	z := make([]float64, min(blockRows, n)*d)
-	s := make([]float64, min(blockRows, n)*k)
-	for lo := 0; lo < n; lo += blockRows {
-		hi := min(lo+blockRows, n)
+	br := rowsPerBlock(d)
+	z := make([]float64, min(br, n)*d)
+	s := make([]float64, min(br, n)*k)
+	for lo := 0; lo < n; lo += br {
+		hi := min(lo+br, n)
 		zb := centreBlock(z, X, m.Mean, lo, hi)
 		sb := blas64.General{Rows: hi - lo, Cols: k, Stride: k, Data: s[:(hi-lo)*k]}
 		blas64.Gemm(blas.NoTrans, blas.Trans, 1, zb, v, 0, sb)
@@ -57,10 +58,11 @@ func (m *Model) InverseTransform(Y blas32.General, dst blas32.General) blas32.Ge
 		return dst
 	}
 	v := m.Components.RawMatrix()
-	y := make([]float64, min(blockRows, n)*k)
-	x := make([]float64, min(blockRows, n)*d)
-	for lo := 0; lo < n; lo += blockRows {
-		hi := min(lo+blockRows, n)
+	br := rowsPerBlock(d)
+	y := make([]float64, min(br, n)*k)
+	x := make([]float64, min(br, n)*d)
+	for lo := 0; lo < n; lo += br {
+		hi := min(lo+br, n)
 		for i := lo; i < hi; i++ {
 			src := Y.Data[i*Y.Stride : i*Y.Stride+k]
 			for j, f := range src {

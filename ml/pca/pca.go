@@ -5,9 +5,13 @@
 // Fit centres the data on its column means but does not scale it. It forms
 // the covariance matrix (n−1 denominator) in float64 with blocked matrix
 // products through gonum's blas64 (OpenBLAS unless built with the purego
-// tag) and takes its leading eigenvectors, either from a full symmetric
+// tag; from 1,025 features the products of each block are summed in
+// float32) and takes its leading eigenvectors, either from a full symmetric
 // eigendecomposition or from a randomized subspace iteration that is run to
-// convergence, so both solvers give the same axes to rounding. Signs follow
+// convergence, so both solvers give the same axes to rounding. Data of more
+// than 4,096 features (colour images of 96×96 pixels have 27,648) is too
+// wide for its covariance: the subspace iteration then runs on the data
+// itself, in float32 products, to their rounding floor. Signs follow
 // scikit-learn 1.2.1 (see FlipScores), so components, explained variances and
 // projections compare directly with sklearn's.
 package pca
@@ -79,7 +83,8 @@ type PCA struct {
 	Seed       uint64 // seeds the Randomized solver's start vectors
 	// Spectrum asks the Randomized solver to compute all eigenvalues (not
 	// eigenvectors) of the covariance too, for Model.Spectrum: O(d³), about
-	// 0.15 s for d = 784. The Full solver always has them.
+	// 0.15 s for d = 784. The Full solver always has them. Neither has
+	// them for more than 4,096 features, whose covariance is not formed.
 	Spectrum bool
 	Progress *progress.Tracker
 }
@@ -154,40 +159,13 @@ func (p PCA) Fit(ctx context.Context, X blas32.General) (*Model, error) {
 	if isConstant(X) {
 		return nil, ErrConstant
 	}
-	tr.Stage("PCA: covariance", float64(n))
-	cov, err := scatter(ctx, X, mean, tr)
-	if err != nil {
-		return nil, err
-	}
-	// cov holds Σ (x−μ)(x−μ)ᵀ; divide by n−1 (upper triangle is what counts).
-	scale := 1 / float64(n-1)
-	for i := 0; i < d; i++ {
-		row := cov.RawSymmetric().Data[i*d : (i+1)*d]
-		for j := i; j < d; j++ {
-			row[j] *= scale
-		}
-	}
-	total := 0.0
-	for i := 0; i < d; i++ {
-		total += cov.At(i, i)
-	}
-	if !(total > 0) {
-		return nil, ErrConstant
-	}
-
-	m := &Model{Solver: solver, NSamples: n, Dim: d, Mean: mean, TotalVariance: total}
+	var m *Model
 	var vals []float64
 	var vecs *mat.Dense // d×k, columns are axes
-	switch solver {
-	case Full:
-		tr.Stage("PCA: eigendecomposition", 0)
-		vals, vecs, m.Spectrum, err = fullEigen(cov, k, min(n, d))
-	case Randomized:
-		tr.Stage("PCA: subspace iteration", 0)
-		vals, vecs, err = subspaceEigen(ctx, cov, k, p.Seed, tr)
-		if err == nil && p.Spectrum {
-			m.Spectrum, err = eigenvalues(cov, min(n, d))
-		}
+	if d > maxCovFeatures {
+		m, vals, vecs, err = p.fitWide(ctx, X, mean, solver)
+	} else {
+		m, vals, vecs, err = p.fitCov(ctx, X, mean, solver)
 	}
 	if err != nil {
 		return nil, err
@@ -211,9 +189,50 @@ func (p PCA) Fit(ctx context.Context, X blas32.General) (*Model, error) {
 	for j := 0; j < k; j++ {
 		v := math.Max(vals[j], 0)
 		m.ExplainedVariance[j] = v
-		m.ExplainedVarianceRatio[j] = v / total
+		m.ExplainedVarianceRatio[j] = v / m.TotalVariance
 	}
 	return m, nil
+}
+
+// fitCov finds the axes from the d×d covariance of X: the model without
+// its components, the k largest eigenvalues and their eigenvectors.
+func (p PCA) fitCov(ctx context.Context, X blas32.General, mean []float64, solver Solver) (*Model, []float64, *mat.Dense, error) {
+	n, d, k, tr := X.Rows, X.Cols, p.Components, p.Progress
+	tr.Stage("PCA: covariance", float64(n))
+	cov, err := scatter(ctx, X, mean, tr)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	// cov holds Σ (x−μ)(x−μ)ᵀ; divide by n−1 (upper triangle is what counts).
+	scale := 1 / float64(n-1)
+	for i := 0; i < d; i++ {
+		row := cov.RawSymmetric().Data[i*d : (i+1)*d]
+		for j := i; j < d; j++ {
+			row[j] *= scale
+		}
+	}
+	total := 0.0
+	for i := 0; i < d; i++ {
+		total += cov.At(i, i)
+	}
+	if !(total > 0) {
+		return nil, nil, nil, ErrConstant
+	}
+	m := &Model{Solver: solver, NSamples: n, Dim: d, Mean: mean, TotalVariance: total}
+	var vals []float64
+	var vecs *mat.Dense
+	switch solver {
+	case Full:
+		tr.Stage("PCA: eigendecomposition", 0)
+		vals, vecs, m.Spectrum, err = fullEigen(cov, k, min(n, d))
+	case Randomized:
+		tr.Stage("PCA: subspace iteration", 0)
+		vals, vecs, err = subspaceEigen(ctx, cov, k, p.Seed, tr)
+		if err == nil && p.Spectrum {
+			m.Spectrum, err = eigenvalues(cov, min(n, d))
+		}
+	}
+	return m, vals, vecs, err
 }
 
 // columnMeans returns the column means of X in float64, or an error naming

@@ -21,12 +21,15 @@ type Tracker struct {
 	stageStart time.Time
 	started    time.Time
 	detail     string
+	now        func() time.Time // the clock: time.Now, a fake one in tests
 }
 
 // New returns a Tracker started now.
-func New() *Tracker {
-	now := time.Now()
-	return &Tracker{started: now, stageStart: now}
+func New() *Tracker { return newWithClock(time.Now) }
+
+func newWithClock(now func() time.Time) *Tracker {
+	t := now()
+	return &Tracker{started: t, stageStart: t, now: now}
 }
 
 // Stage starts a new stage of work with the given name and amount of work.
@@ -37,7 +40,7 @@ func (t *Tracker) Stage(name string, total float64) {
 	}
 	t.mu.Lock()
 	t.stage, t.done, t.total, t.detail = name, 0, total, ""
-	t.stageStart = time.Now()
+	t.stageStart = t.now()
 	t.mu.Unlock()
 }
 
@@ -91,7 +94,8 @@ func (t *Tracker) Snapshot() Snapshot {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	s := Snapshot{Stage: t.stage, Detail: t.detail, Done: t.done, Total: t.total, Fraction: -1, ETA: -1}
-	s.Elapsed = time.Since(t.started)
+	now := t.now()
+	s.Elapsed = now.Sub(t.started)
 	if t.total > 0 {
 		f := t.done / t.total
 		if f < 0 {
@@ -101,7 +105,7 @@ func (t *Tracker) Snapshot() Snapshot {
 			f = 1
 		}
 		s.Fraction = f
-		inStage := time.Since(t.stageStart)
+		inStage := now.Sub(t.stageStart)
 		if f > 0.01 && inStage > 200*time.Millisecond {
 			s.ETA = time.Duration(float64(inStage) * (1 - f) / f)
 		}

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"gonum.org/v1/gonum/blas/blas32"
+
+	"embedscope/ml/internal/cancelctx"
 )
 
 // blobs returns k Gaussian blobs of m points each in d dimensions, with
@@ -257,23 +259,78 @@ func TestCancel(t *testing.T) {
 	}
 }
 
+// TestCancelPromptly cancels Fit at points spread over all its stages (the
+// kNN search, the affinities, the optimisation) and checks that it returns
+// the cancellation having checked the context only a few more times: no
+// new chunk of work and no further iteration once cancelled. No clock is
+// involved.
 func TestCancelPromptly(t *testing.T) {
-	if testing.Short() {
-		t.Skip("timing test skipped in -short mode")
+	X := randomData(600, 20, 3)
+	fit := func(ctx context.Context, iterationsAfter *int, cancelled func() bool) error {
+		_, err := TSNE{Iterations: 300, CallbackEvery: 1, OnIteration: func(int, []float32, float64) {
+			if cancelled() {
+				*iterationsAfter++
+			}
+		}}.Fit(ctx, X)
+		return err
 	}
-	X := randomData(20000, 20, 3)
-	for _, after := range []time.Duration{50 * time.Millisecond, 1500 * time.Millisecond} {
-		ctx, cancel := context.WithTimeout(context.Background(), after)
-		start := time.Now()
-		_, err := TSNE{}.Fit(ctx, X)
-		late := time.Since(start) - after
-		cancel()
-		if !errors.Is(err, context.DeadlineExceeded) {
-			t.Fatalf("cancelled after %v: error %v", after, err)
+	// How often an uncancelled run checks its context.
+	whole := cancelctx.New(math.MaxInt)
+	var none int
+	if err := fit(whole, &none, whole.Cancelled); err != nil {
+		t.Fatal(err)
+	}
+	calls := whole.Calls()
+	if calls < 300 {
+		t.Fatalf("Fit checked its context %d times in 300 iterations", calls)
+	}
+	workers := runtime.GOMAXPROCS(0)
+	for _, at := range []int{0, 1, calls / 100, calls / 10, calls / 3, calls / 2, calls - 5} {
+		ctx := cancelctx.New(at)
+		var iterationsAfter int
+		err := cancelctx.Within(t, 5*time.Minute, "Fit", func() error { return fit(ctx, &iterationsAfter, ctx.Cancelled) })
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("cancelled at check %d of %d: error %v", at, calls, err)
 		}
-		t.Logf("cancelled after %v: returned %v later", after, late.Round(time.Millisecond))
-		if late > time.Second {
-			t.Errorf("cancelled after %v: returned %v later", after, late)
+		// Each worker of the running stage sees the cancel once and stops;
+		// the stage and Fit check once more on their way out.
+		if ctx.After() > workers+4 || iterationsAfter > 0 {
+			t.Errorf("cancelled at check %d of %d: %d more checks (%d workers), %d iterations after it", at, calls, ctx.After(), workers, iterationsAfter)
+		}
+	}
+}
+
+// TestColumnStdByHand: the population standard deviation of a column of a
+// strided matrix (the PCA start is scaled with it), against NumPy:
+//
+//	np.std([2., 6., 13.]), np.std([1., 3., 5.])  # 4.546060565661952, 1.632993161855452
+func TestColumnStdByHand(t *testing.T) {
+	Z := blas32.General{Rows: 3, Cols: 2, Stride: 3, Data: []float32{1, 2, 9, 3, 6, 9, 5, 13, 9}}
+	for j, want := range []float64{1.632993161855452, 4.546060565661952} {
+		if got := columnStd(Z, j); math.Abs(got-want) > 1e-12 {
+			t.Errorf("column %d: std %v, want %v (NumPy)", j, got, want)
+		}
+	}
+}
+
+// TestStepByHand: one step of gradient descent with momentum and gains, as
+// scikit-learn's _gradient_descent takes it (gains +0.2 where the step and
+// the gradient disagree in sign, ×0.8 elsewhere, at least 0.01):
+//
+//	update, grad = np.array([-1., -1, 1, 0]), np.array([1., -2, 0.5, 0.001])
+//	gains, p = np.array([1., 1, 1, 0.01]), np.zeros(4)
+//	inc = update * grad < 0.0; gains[inc] += 0.2; gains[~inc] *= 0.8
+//	np.clip(gains, 0.01, np.inf, out=gains)
+//	update = 0.5 * update - 10.0 * grad * gains; p += update
+//	# gains [1.2, 0.8, 0.8, 0.01], update = p = [-12.5, 15.5, -3.5, -1e-4]
+func TestStepByHand(t *testing.T) {
+	o := &optimizer{s: settings{lr: 10}, y: make([]float64, 4),
+		grad: []float64{1, -2, 0.5, 0.001}, upd: []float64{-1, -1, 1, 0}, gains: []float64{1, 1, 1, 0.01}}
+	o.step(0.5)
+	for i, want := range []struct{ gain, upd float64 }{{1.2, -12.5}, {0.8, 15.5}, {0.8, -3.5}, {0.01, -1e-4}} {
+		if math.Abs(o.gains[i]-want.gain) > 1e-12 || math.Abs(o.upd[i]-want.upd) > 1e-12 || o.y[i] != o.upd[i] {
+			t.Errorf("coordinate %d: gain %v, step %v, y %v; want gain %v, step and y %v (scikit-learn)",
+				i, o.gains[i], o.upd[i], o.y[i], want.gain, want.upd)
 		}
 	}
 }

@@ -334,7 +334,7 @@ func TestErrors(t *testing.T) {
 	X, labels := blobs(2, 10, 3, 5, 9)
 	ctx := context.Background()
 	nan := blas32.General{Rows: X.Rows, Cols: X.Cols, Stride: X.Stride, Data: slices.Clone(X.Data)}
-	nan.Data[7] = float32(math.NaN())
+	nan.Data[2*X.Stride+1] = float32(math.NaN())
 	zero := blas32.General{Rows: X.Rows, Cols: X.Cols, Stride: X.Stride, Data: slices.Clone(X.Data)}
 	clear(zero.Data[3*X.Cols : 4*X.Cols])
 	tiny := blas32.General{Rows: 3, Cols: 2, Stride: 2, Data: make([]float32, 6)}
@@ -344,7 +344,7 @@ func TestErrors(t *testing.T) {
 		X    blas32.General
 		want string
 	}{
-		{"nan", New(), nan, "NaN"},
+		{"nan", New(), nan, "X row 2, column 1 is NaN"},
 		{"three rows", New(), tiny, "3 rows"},
 		{"one neighbour", UMAP{Neighbors: 1}, X, "neighbours"},
 		{"min_dist above spread", UMAP{MinDist: 2}, X, "min_dist"},
