@@ -24,8 +24,9 @@ import (
 
 // Options are the command-line choices that shape the GUI at start.
 type Options struct {
-	Data string // data source: workspace.Embedded (default), a folder or a CSV file
-	View string // ID of the panel to show first
+	Data string              // data source: workspace.Embedded (default), a folder or a file
+	Load dataset.LoadOptions // how to read it (image folders: side, fit, greyscale)
+	View string              // ID of the panel to show first
 }
 
 // UI is the running application window.
@@ -38,6 +39,9 @@ type UI struct {
 
 	cancel      context.CancelFunc
 	sessionPath string // the session file last saved or opened; "" when none
+	// fileDialogOpen is true while an Open dialog is shown: a second
+	// (a repeated shortcut) is not stacked over it.
+	fileDialogOpen bool
 }
 
 // New builds the main window of a, with every panel, menus and the status
@@ -63,13 +67,11 @@ func New(a fyne.App, opts Options) (*UI, error) {
 
 	u.Tabs = container.NewAppTabs()
 	for _, p := range views.Panels {
-		intro := widget.NewLabel(p.Intro)
-		intro.Wrapping = fyne.TextWrapWord
-		intro.Importance = widget.LowImportance
-		u.Tabs.Append(container.NewTabItem(p.Title, container.NewBorder(intro, nil, nil, nil, p.View(u.Env))))
+		u.Tabs.Append(container.NewTabItem(p.Title, p.Content(u.Env)))
 	}
 	u.Status = views.NewStatusBar(runner)
 	u.Env.OnPaused = u.Status.SetPaused
+	u.Env.OnNote = u.Status.Note
 	w.SetContent(container.NewBorder(nil, container.NewVBox(widget.NewSeparator(), u.Status), nil, nil, u.Tabs))
 	u.applyThemePreference()
 	w.SetMainMenu(u.menu())
@@ -83,7 +85,7 @@ func New(a fyne.App, opts Options) (*UI, error) {
 		}
 	}
 	u.rememberPanels()
-	u.Open(opts.Data)
+	u.OpenWith(opts.Data, opts.Load)
 	return u, nil
 }
 
@@ -102,10 +104,13 @@ func (u *UI) ShowPanel(id string) error {
 	return fmt.Errorf("no panel named %q: use one of %s", id, strings.Join(ids, ", "))
 }
 
-// Open loads a data source in the background and makes it the current data
-// set when it has loaded; on failure the previous data set stays open and
-// the error is shown.
-func (u *UI) Open(source string) *jobs.Job {
+// Open loads a data source with the default options; see OpenWith.
+func (u *UI) Open(source string) *jobs.Job { return u.OpenWith(source, dataset.LoadOptions{}) }
+
+// OpenWith loads a data source read with opts in the background and makes
+// it the current data set when it has loaded; on failure the previous data
+// set stays open and the error is shown.
+func (u *UI) OpenWith(source string, opts dataset.LoadOptions) *jobs.Job {
 	if source == "" {
 		source = workspace.Embedded
 	}
@@ -113,7 +118,7 @@ func (u *UI) Open(source string) *jobs.Job {
 	var ds *dataset.Dataset
 	return u.Env.Jobs.Start(name, func(ctx context.Context, t *progress.Tracker) error {
 		var err error
-		ds, err = readSource(ctx, t, source)
+		ds, err = readSource(ctx, t, source, opts)
 		return err
 	}, func(err error) {
 		if err != nil {
@@ -129,10 +134,10 @@ func (u *UI) Open(source string) *jobs.Job {
 	})
 }
 
-// readSource loads a data source, reporting progress on t.
-func readSource(ctx context.Context, t *progress.Tracker, source string) (*dataset.Dataset, error) {
+// readSource loads a data source read with opts, reporting progress on t.
+func readSource(ctx context.Context, t *progress.Tracker, source string, opts dataset.LoadOptions) (*dataset.Dataset, error) {
 	t.Stage("reading "+source, 0)
-	return workspace.Open(ctx, source, func(done, total int) {
+	return workspace.OpenWith(ctx, source, opts, func(done, total int) {
 		if total > 0 {
 			t.Stage("reading images", float64(total))
 			t.Set(float64(done))

@@ -39,6 +39,8 @@ func newTestUI(t *testing.T, opts Options) *UI {
 	if err != nil {
 		t.Fatal(err)
 	}
+	track(u)
+	t.Cleanup(func() { stopJobs(u) })
 	waitFor(t, "the data set to load", 20*time.Second, func() bool { return u.Env.Workspace.Data() != nil })
 	return u
 }
@@ -46,6 +48,9 @@ func newTestUI(t *testing.T, opts Options) *UI {
 // newUIOn builds the window of a on the (serialised) UI goroutine.
 func newUIOn(a fyne.App, opts Options) (u *UI, err error) {
 	uiDo(func() { u, err = New(a, opts) })
+	if err == nil {
+		track(u)
+	}
 	return u, err
 }
 

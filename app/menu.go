@@ -2,17 +2,18 @@ package app
 
 import (
 	"fmt"
-	"os"
-	"strings"
+	"path/filepath"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/widget"
 
-	"embedscope/app/jobs"
 	"embedscope/app/workspace"
+	"embedscope/ml/dataset"
 	"embedscope/ml/linalg"
 	"embedscope/views"
 )
@@ -30,13 +31,17 @@ var panelKeys = []fyne.KeyName{fyne.Key1, fyne.Key2, fyne.Key3, fyne.Key4, fyne.
 func (u *UI) menu() *fyne.MainMenu {
 	openFolder := fyne.NewMenuItem("Open data folder…", u.showOpenFolder)
 	openFolder.Shortcut = shortcutOpenFolder
-	openFile := fyne.NewMenuItem("Open CSV or TSV file…", u.showOpenFile)
+	openFile := fyne.NewMenuItem("Open CSV, TSV or NumPy file…", u.showOpenFile)
 	openFile.Shortcut = shortcutOpenFile
 	file := fyne.NewMenu("File", openFolder, openFile, u.recentMenuItem(), fyne.NewMenuItemSeparator())
 	if workspace.FullFashionMNISTAvailable() {
-		file.Items = append(file.Items, fyne.NewMenuItem("Open full Fashion-MNIST (70,000 images)", func() { u.Open(workspace.FashionMNISTDir) }))
+		file.Items = append(file.Items, fyne.NewMenuItem("Open full Fashion-MNIST (70,000 images)", func() {
+			u.confirmReplace("the full Fashion-MNIST", func() { u.Open(workspace.FashionMNISTDir) })
+		}))
 	}
-	file.Items = append(file.Items, fyne.NewMenuItem("Open embedded sample (10,000 images)", func() { u.Open(workspace.Embedded) }))
+	file.Items = append(file.Items, fyne.NewMenuItem("Open embedded sample (10,000 images)", func() {
+		u.confirmReplace("the embedded sample", func() { u.Open(workspace.Embedded) })
+	}))
 	file.Items = append(file.Items, fyne.NewMenuItemSeparator())
 	file.Items = append(file.Items, u.sessionMenuItems()...)
 	export := fyne.NewMenuItem("Export a feature space (CSV, projector TSV)…", func() { views.ShowExportSpaceDialog(u.Env) })
@@ -90,28 +95,44 @@ func (u *UI) showOpenFolder() {
 			u.Env.ShowError(err)
 			return
 		}
-		if l != nil {
-			u.Open(l.Path())
+		if l == nil {
+			return
 		}
+		dir := l.Path()
+		views.RememberDir(views.DirData, filepath.Dir(dir))
+		u.confirmReplace(filepath.Base(dir), func() {
+			if dataset.IsImageFolder(dir) {
+				u.showImageOptions(dir)
+				return
+			}
+			u.Open(dir)
+		})
 	}, u.Window)
-	d.SetTitleText("Open a folder of IDX files, or of one sub-folder of images per class")
-	if workspace.FullFashionMNISTAvailable() {
-		if l, err := storage.ListerForURI(storage.NewFileURI(workspace.FashionMNISTDir)); err == nil {
-			d.SetLocation(l)
-		}
+	d.SetTitleText("Open a folder of IDX files, CIFAR batches, or one sub-folder of images per class")
+	start := views.LastDir(views.DirData)
+	if u.App.Preferences().String("lastdir."+views.DirData) == "" && workspace.FullFashionMNISTAvailable() {
+		start = filepath.Dir(workspace.FashionMNISTDir)
 	}
+	views.StartIn(d, start)
 	d.Show()
 }
 
 func (u *UI) showOpenFile() {
-	home, _ := os.UserHomeDir()
-	u.showFileOpen([]string{".csv", ".CSV", ".tsv", ".TSV"}, home, u.Open)
+	u.showFileOpen([]string{".csv", ".CSV", ".tsv", ".TSV", ".npy", ".npz", ".NPY", ".NPZ"}, views.DirData, func(path string) {
+		u.confirmReplace(filepath.Base(path), func() { u.Open(path) })
+	})
 }
 
-// showFileOpen asks for a file with one of exts, starting in dir, and
-// hands its path to open.
-func (u *UI) showFileOpen(exts []string, dir string, open func(path string) *jobs.Job) {
+// showFileOpen asks for a file with one of exts, starting in the folder
+// last used for kind (see views.LastDir), and hands its path to open.
+// While its dialog is open, a second one is not shown.
+func (u *UI) showFileOpen(exts []string, kind string, open func(path string)) {
+	if u.fileDialogOpen {
+		return
+	}
+	u.fileDialogOpen = true
 	d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
+		u.fileDialogOpen = false
 		if err != nil {
 			u.Env.ShowError(err)
 			return
@@ -121,42 +142,95 @@ func (u *UI) showFileOpen(exts []string, dir string, open func(path string) *job
 		}
 		path := r.URI().Path()
 		r.Close()
+		views.RememberDir(kind, path)
 		open(path)
 	}, u.Window)
 	d.SetFilter(storage.NewExtensionFileFilter(exts))
-	if dir != "" {
-		if l, err := storage.ListerForURI(storage.NewFileURI(dir)); err == nil {
-			d.SetLocation(l)
-		}
-	}
+	views.StartInLast(d, kind)
 	d.Show()
 }
 
-func (u *UI) showShortcuts() {
-	lines := []string{
-		"Ctrl+O\tOpen a data folder (IDX files or class sub-folders)",
-		"Ctrl+Shift+O\tOpen a CSV file",
+// shortcutRows are the rows of Help ▸ Keyboard shortcuts: keys, then what they do.
+func shortcutRows() [][2]string {
+	rows := [][2]string{
+		{"Ctrl+O", "Open a data folder (IDX files or class sub-folders)"},
+		{"Ctrl+Shift+O", "Open a CSV, TSV or NumPy file"},
 	}
-	lines = append(lines, sessionShortcutHelp...)
-	lines = append(lines, "Ctrl+E\tExport a feature space (CSV or projector TSV)",
-		"Ctrl+T\tStart, pause or resume the embedding / autoencoder training",
-		"Ctrl+.\tCancel running jobs")
+	rows = append(rows, sessionShortcutHelp...)
+	rows = append(rows,
+		[2]string{"Ctrl+E", "Export a feature space (CSV or projector TSV)"},
+		[2]string{"Ctrl+T", "Start, pause or resume the embedding / autoencoder training"},
+		[2]string{"Ctrl+.", "Cancel running jobs"})
 	for i, p := range views.Panels {
 		if i < len(panelKeys) {
-			lines = append(lines, fmt.Sprintf("Ctrl+%d\tShow the %s panel", i+1, p.Title))
+			rows = append(rows, [2]string{fmt.Sprintf("Ctrl+%d", i+1), "Show the " + p.Title + " panel"})
 		}
 	}
-	lines = append(lines, "Right-click a figure\tExport it as PNG, SVG or PDF")
-	dialog.ShowInformation("Keyboard shortcuts", strings.Join(lines, "\n"), u.Window)
+	return append(rows, [2]string{"Right-click a figure", "Export it as PNG, SVG or PDF"})
+}
+
+// shortcutTable lays the rows out in two columns: the keys (bold) in one,
+// what they do in the other, so a key never runs into its text.
+func shortcutTable(rows [][2]string) *fyne.Container {
+	cells := make([]fyne.CanvasObject, 0, 2*len(rows))
+	for _, r := range rows {
+		key := widget.NewLabelWithStyle(r[0], fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+		cells = append(cells, key, widget.NewLabel(r[1]))
+	}
+	return container.New(layout.NewFormLayout(), cells...)
+}
+
+func (u *UI) showShortcuts() {
+	dialog.ShowCustom("Keyboard shortcuts", "Close", shortcutTable(shortcutRows()), u.Window)
 }
 
 func (u *UI) showAbout() {
-	meta := u.App.Metadata()
-	txt := fmt.Sprintf("EmbedScope %s\nLearn, inspect and compare embeddings of labelled image data.\n\nLinear algebra: %s.\nDefault data: Fashion-MNIST test set © Zalando SE (MIT licence).",
-		meta.Version, linalg.Backend)
-	l := widget.NewLabel(txt)
+	b := linalg.Info()
+	l := widget.NewLabel(u.aboutText(b, "measuring…"))
 	l.Wrapping = fyne.TextWrapWord
-	dialog.ShowCustom("About EmbedScope", "Close", l, u.Window)
+	d := dialog.NewCustom("About EmbedScope", "Close", l, u.Window)
+	d.Resize(fyne.NewSize(620, 400))
+	d.Show()
+	go func() { // a fraction of a second: off the UI thread
+		rate := fmt.Sprintf("%.0f GFLOP/s on %d threads (measured now)", linalg.MeasureSgemm(), b.Threads)
+		fyne.Do(func() { l.SetText(u.aboutText(b, rate)) })
+	}()
+}
+
+// aboutText is Help ▸ About: the version, the BLAS in use (its core and
+// how it was chosen, and the sgemm rate), the data set open and where the
+// data and the runs are kept.
+func (u *UI) aboutText(b linalg.BLASInfo, rate string) string {
+	meta := u.App.Metadata()
+	version := meta.Version
+	if version == "" {
+		version = "(development build)"
+	}
+	core := ""
+	if b.Core != "" {
+		core = ", core " + b.Choice
+	}
+	data := "none open"
+	if ds := u.Env.Workspace.Data(); ds != nil {
+		data = ds.Name
+		if ds.Source != "" && ds.Source != workspace.Embedded {
+			data += " — " + ds.Source
+		} else {
+			data += " — embedded in the program"
+		}
+	}
+	full := workspace.FashionMNISTDir + " (not installed)"
+	if workspace.FullFashionMNISTAvailable() {
+		full = workspace.FashionMNISTDir
+	}
+	runsDir := "none (runs are not kept)"
+	if st := u.Env.Service.Store(); st != nil {
+		runsDir = st.Dir
+	}
+	return fmt.Sprintf("EmbedScope %s\nLearn, inspect and compare embeddings of labelled image data.\n\n"+
+		"Linear algebra: %s%s.\nsgemm: %s.\n\nData open: %s.\nFull Fashion-MNIST: %s.\nRuns folder: %s.\n\n"+
+		"Default data: Fashion-MNIST test set © Zalando SE (MIT licence).",
+		version, b.Backend, core, rate, data, full, runsDir)
 }
 
 // toggleTraining shows the embedding panel and starts, pauses or resumes

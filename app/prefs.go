@@ -97,10 +97,10 @@ func (u *UI) openRecent(r recentFile) {
 		return
 	}
 	if r.Kind == recentSession {
-		u.OpenSession(r.Path)
+		u.confirmReplace("the session "+filepath.Base(r.Path), func() { u.OpenSession(r.Path) })
 		return
 	}
-	u.Open(r.Path)
+	u.confirmReplace(filepath.Base(r.Path), func() { u.Open(r.Path) })
 }
 
 // recentMenuItem is File ▸ Open recent.

@@ -18,6 +18,7 @@ import (
 	"embedscope/app/workspace"
 	"embedscope/ml/dataset"
 	"embedscope/ml/progress"
+	"embedscope/views"
 )
 
 var (
@@ -27,10 +28,10 @@ var (
 )
 
 // sessionShortcutHelp are the lines of the keyboard shortcuts dialog.
-var sessionShortcutHelp = []string{
-	"Ctrl+S\tSave the session (the whole workspace) to its file",
-	"Ctrl+Shift+S\tSave the session under a new name",
-	"Ctrl+L\tLoad (open) a saved session",
+var sessionShortcutHelp = [][2]string{
+	{"Ctrl+S", "Save the session (the whole workspace) to its file"},
+	{"Ctrl+Shift+S", "Save the session under a new name"},
+	{"Ctrl+L", "Load (open) a saved session"},
 }
 
 // sessionMenuItems are File ▸ Open session…, Save session, Save session as….
@@ -77,6 +78,8 @@ func (u *UI) SaveSession(path string) *jobs.Job {
 		u.sessionPath = path
 		u.addRecent(recentSession, path)
 		u.updateTitle()
+		views.RememberDir(views.DirSession, path)
+		u.Env.Notify("Session saved to " + path)
 	})
 }
 
@@ -96,9 +99,9 @@ func (u *UI) OpenSession(path string) *jobs.Job {
 		if s, err = workspace.LoadSession(path); err != nil {
 			return err
 		}
-		if cur := ws.Data(); cur != nil && sameSource(cur.Source, s.Source) {
+		if cur := ws.Data(); cur != nil && sameSource(cur.Source, s.Source) && cur.Options == s.Load {
 			ds = cur
-		} else if ds, err = readSource(ctx, t, s.Source); err != nil {
+		} else if ds, err = readSource(ctx, t, s.Source, s.Load); err != nil {
 			return fmt.Errorf("the session's data could not be opened: %w\n\nPut the data back at %s, then open the session again", err, s.Source)
 		}
 		_, err = s.Check(ds)
@@ -123,6 +126,7 @@ func (u *UI) OpenSession(path string) *jobs.Job {
 			u.Window.Resize(fyne.NewSize(s.Width, s.Height))
 		}
 		u.updateTitle()
+		u.Env.Notify("Session " + filepath.Base(path) + " opened")
 	})
 }
 
@@ -190,8 +194,7 @@ func (u *UI) suggestedSessionPath() string {
 		}, ds.Name)
 		name = strings.Trim(strings.Join(strings.FieldsFunc(name, func(r rune) bool { return r == '-' }), "-"), "-")
 	}
-	home, _ := os.UserHomeDir()
-	return filepath.Join(home, name+workspace.SessionExt)
+	return filepath.Join(views.LastDir(views.DirSession), name+workspace.SessionExt)
 }
 
 // showSaveSessionAs asks for a file name. Fyne's save dialog empties an
@@ -247,5 +250,20 @@ func (u *UI) showSaveSessionAs() {
 
 // showOpenSession asks for a session file to open.
 func (u *UI) showOpenSession() {
-	u.showFileOpen([]string{workspace.SessionExt}, filepath.Dir(u.suggestedSessionPath()), u.OpenSession)
+	if u.sessionOpening() {
+		return // a session is loading: its job shows in the status bar
+	}
+	u.showFileOpen([]string{workspace.SessionExt}, views.DirSession, func(path string) {
+		u.confirmReplace("the session "+filepath.Base(path), func() { u.OpenSession(path) })
+	})
+}
+
+// sessionOpening reports whether a session is being opened.
+func (u *UI) sessionOpening() bool {
+	for _, j := range u.Env.Jobs.Active() {
+		if strings.HasPrefix(j.Name, "Open session ") {
+			return true
+		}
+	}
+	return false
 }

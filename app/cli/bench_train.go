@@ -17,19 +17,27 @@ import (
 )
 
 // The training jobs: one epoch of the MLP classifier (scikit-learn's
-// MLPClassifier beside it), and the speed of an epoch of the seed and the
-// small convolutional embedding networks (no scikit-learn peer).
+// MLPClassifier and PyTorch beside it), and the speed of the seed and the
+// small convolutional embedding networks (PyTorch beside them, see
+// torch_bench.py).
 func init() {
 	benchJobs = append(benchJobs,
-		benchJob{Name: "mlp_epoch", Label: "MLP 784-256-128-10 epoch", Sklearn: true, Metric: "accuracy", Run: benchMLPEpoch},
-		benchJob{Name: "seednet_epoch", Label: fmt.Sprintf("seed net epoch, seed pairs (from %d batches)", seedBenchBatches), Run: benchSeedNetEpoch},
-		benchJob{Name: "smallnet_epoch", Label: "small conv net epoch, in-batch softmax", Run: benchSmallNetEpoch},
+		benchJob{Name: "mlp_epoch", Label: "MLP 784-256-128-10 epoch", Peers: []string{"sklearn", "torch"}, Metric: "accuracy", Run: benchMLPEpoch},
+		benchJob{Name: "seednet_epoch", Label: fmt.Sprintf("seed net, in-batch softmax, per 60,000 images (%d batches)", seedBenchBatches),
+			Peers: []string{"torch"}, Run: benchSeedNetEpoch},
+		benchJob{Name: "seednet_pairs", Label: fmt.Sprintf("seed net, seed pairs, per 60,000 pairs (%d batches)", seedBenchBatches),
+			Peers: []string{"torch"}, Run: benchSeedNetPairs},
+		benchJob{Name: "smallnet_epoch", Label: "small conv net epoch, in-batch softmax", Peers: []string{"torch"}, Run: benchSmallNetEpoch},
 	)
 }
 
-// seedBenchBatches is how many batches of 300 pairs seednet_epoch times;
-// it extrapolates to a whole epoch of 2·n images.
-const seedBenchBatches = 50
+// seedBenchBatches is how many batches the seed net jobs time, after
+// seedBenchWarmup untimed ones (as torch_bench.py's default --batches);
+// they extrapolate to a whole epoch.
+const (
+	seedBenchBatches = 30
+	seedBenchWarmup  = 3
+)
 
 // benchMLPEpoch trains the classifier 784-256-128-10 (ReLU, softmax
 // cross-entropy, Adam at lr 1e-3, batches of 128 in a random order, the
@@ -81,24 +89,33 @@ func benchMLPEpoch(c *Context, ws *workspace.Workspace) (float64, float64, error
 	return secs, nn.Accuracy(logits, test.Split.Labels()), nil
 }
 
-// benchSeedNetEpoch times seedBenchBatches batches of the seed scheme on
-// the seed network (300 random pairs per batch, both sides through the
-// network, |e1 − e2| → Dense(1), binary cross-entropy, Adam) and returns
-// the seconds of a whole epoch (n pairs, 2·n images) at that pace.
+// benchSeedNetEpoch times seedBenchBatches batches of the in-batch
+// softmax scheme (256 images per batch, a ReLU and Dense(10) head, Adam
+// with a one-cycle rate) on the seed network and returns the seconds per
+// 60,000 images (an epoch of the full training set) at that pace.
 func benchSeedNetEpoch(c *Context, ws *workspace.Workspace) (float64, float64, error) {
-	return benchEmbedEpoch(c, ws, embed.Seed, embed.Siamese, seedBenchBatches)
+	return benchEmbedEpoch(c, ws, embed.Seed, embed.Softmax, seedBenchWarmup, seedBenchBatches)
+}
+
+// benchSeedNetPairs is benchSeedNetEpoch with the seed's pair scheme (300
+// random pairs per batch, both sides through the network, |e1 − e2| →
+// Dense(1), binary cross-entropy, Adam): seconds per epoch of 60,000 pairs
+// (120,000 image passes).
+func benchSeedNetPairs(c *Context, ws *workspace.Workspace) (float64, float64, error) {
+	return benchEmbedEpoch(c, ws, embed.Seed, embed.Siamese, seedBenchWarmup, seedBenchBatches)
 }
 
 // benchSmallNetEpoch times one whole epoch of the in-batch softmax scheme
 // (batches of 256 images) on the small convolutional network.
 func benchSmallNetEpoch(c *Context, ws *workspace.Workspace) (float64, float64, error) {
-	return benchEmbedEpoch(c, ws, embed.Small, embed.Softmax, 0)
+	return benchEmbedEpoch(c, ws, embed.Small, embed.Softmax, 0, 0)
 }
 
-// benchEmbedEpoch trains one epoch of arch with the scheme loss, stopping
-// after maxBatches batches when it is > 0, and returns the training time
-// of a whole epoch (measured, or extrapolated from the batches done).
-func benchEmbedEpoch(c *Context, ws *workspace.Workspace, arch embed.Arch, loss embed.Loss, maxBatches int) (float64, float64, error) {
+// benchEmbedEpoch trains one epoch of arch with the scheme loss and
+// returns the training time of a whole epoch (n images, or n pairs for
+// the pair schemes). With timed > 0 it stops after warmup + timed batches
+// and extrapolates from the timed ones; else it times the whole epoch.
+func benchEmbedEpoch(c *Context, ws *workspace.Workspace, arch embed.Arch, loss embed.Loss, warmup, timed int) (float64, float64, error) {
 	data, _, err := embedData(c, ws)
 	if err != nil {
 		return 0, 0, err
@@ -111,18 +128,33 @@ func benchEmbedEpoch(c *Context, ws *workspace.Workspace, arch embed.Arch, loss 
 	if err != nil {
 		return 0, 0, err
 	}
+	perBatch := cfg.Batch // images per batch
+	if loss.Pairwise() {
+		perBatch *= 2
+	}
+	// spent is the training time of the first s.Batch batches.
+	spent := func(s embed.Snapshot) float64 { return float64(s.Batch*perBatch) / s.ItemsPerSecond }
 	ctx, cancel := context.WithCancel(c.Ctx)
 	defer cancel()
-	partial := make(chan embed.Snapshot, 1)
-	if maxBatches > 0 {
+	type mark struct {
+		batch int
+		secs  float64
+	}
+	marks := make(chan [2]mark, 1)
+	if timed > 0 {
 		go func() {
+			var first mark
 			for ctx.Err() == nil {
-				if s := t.Snapshot(); s.Batch >= maxBatches {
-					partial <- s
+				s := t.Snapshot()
+				if s.Batch >= warmup && first.batch == 0 && s.ItemsPerSecond > 0 {
+					first = mark{s.Batch, spent(s)}
+				}
+				if first.batch > 0 && s.Batch >= first.batch+timed {
+					marks <- [2]mark{first, {s.Batch, spent(s)}}
 					cancel()
 					return
 				}
-				time.Sleep(5 * time.Millisecond)
+				time.Sleep(2 * time.Millisecond)
 			}
 		}()
 	}
@@ -132,16 +164,17 @@ func benchEmbedEpoch(c *Context, ws *workspace.Workspace, arch embed.Arch, loss 
 		if c.Ctx.Err() != nil || !errors.Is(err, context.Canceled) {
 			return 0, 0, err
 		}
-		s = <-partial
+		m := <-marks
+		if m[1].secs <= m[0].secs {
+			return 0, 0, errors.New("no batch was timed")
+		}
+		per := (m[1].secs - m[0].secs) / float64((m[1].batch-m[0].batch)*cfg.Batch)
+		return per * float64(data.Train.Rows), math.NaN(), nil // an epoch is n images, or n pairs
 	}
 	if !(s.ItemsPerSecond > 0) {
 		return 0, 0, errors.New("no batch was timed")
 	}
-	images := s.BatchesPerEpoch * cfg.Batch
-	if loss.Pairwise() {
-		images *= 2
-	}
-	return float64(images) / s.ItemsPerSecond, math.NaN(), nil
+	return float64(s.BatchesPerEpoch*perBatch) / s.ItemsPerSecond, math.NaN(), nil
 }
 
 // embedData is the training data of ws as the service trains on it (the

@@ -13,11 +13,12 @@ import (
 // The autoencoder job: one epoch of the seed-004 dense autoencoder (32-d
 // code, MSE, Adam at 1e-3, batches of 256) on the training images, beside
 // scikit-learn's MLPRegressor with the same layers trained to output its
-// input (see sklearn_bench.py, task ae_epoch); the quality is the mean
+// input (see sklearn_bench.py, task ae_epoch) and PyTorch's
+// (torch_bench.py); the quality is the mean
 // squared reconstruction error of the test images after that epoch.
 func init() {
 	benchJobs = append(benchJobs,
-		benchJob{Name: "ae_epoch", Label: "dense autoencoder epoch (seed 004, d=32)", Sklearn: true, Metric: "test mse", Run: benchAEEpoch},
+		benchJob{Name: "ae_epoch", Label: "dense autoencoder epoch (seed 004, d=32)", Peers: []string{"sklearn", "torch"}, Metric: "test mse", Run: benchAEEpoch},
 	)
 }
 

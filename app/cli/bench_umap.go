@@ -31,7 +31,7 @@ import (
 func init() {
 	benchJobs = append(benchJobs,
 		benchJob{Name: "umap70k", Label: "UMAP of every image (5-NN in map; reference umap-learn)", Metric: "accuracy",
-			Run: benchUMAP, Peer: benchUMAPLearn},
+			Run: benchUMAP, Peer: benchUMAPLearn, PeerName: "umap-learn"},
 	)
 }
 

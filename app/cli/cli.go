@@ -107,6 +107,9 @@ type dataFlags struct {
 	val     float64
 	seed    uint64
 	json    bool
+	side    int    // image folders: the largest side kept (0: dataset.DefaultMaxSide)
+	fit     string // image folders: letterbox, crop or stretch
+	grey    bool   // image folders: convert to greyscale
 }
 
 func newFlagSet(c *Context, name, usage string) *flag.FlagSet {
@@ -120,7 +123,10 @@ func newFlagSet(c *Context, name, usage string) *flag.FlagSet {
 }
 
 func (d *dataFlags) add(fs *flag.FlagSet) {
-	fs.StringVar(&d.source, "data", workspace.Embedded, "data set: embedded, a folder (IDX files or class sub-folders) or a CSV file")
+	fs.StringVar(&d.source, "data", workspace.Embedded, "data set: embedded, a folder (IDX files, CIFAR batches or class sub-folders of images), or a CSV, projector TSV, NumPy .npy or .npz file")
+	fs.IntVar(&d.side, "side", 0, fmt.Sprintf("image folders: the largest side kept; images of one size up to it keep theirs, mixed sizes are fitted to a square of at most it (default %d)", dataset.DefaultMaxSide))
+	fs.StringVar(&d.fit, "fit", "letterbox", "image folders of mixed sizes: letterbox (keep the aspect, black bars), crop (keep the aspect, cut the centre) or stretch")
+	fs.BoolVar(&d.grey, "grey", false, "image folders: convert colour images to greyscale")
 	fs.StringVar(&d.scaling, "scaling", "", "feature scaling: none, div255, pixelstd, standardize (default div255 for images, standardize for tables)")
 	fs.Float64Var(&d.val, "val", -1, "validation fraction of the training part (default 0.2 without a test part, else 0)")
 	fs.Uint64Var(&d.seed, "seed", dataset.DefaultSeed, "seed of the validation split")
@@ -148,7 +154,11 @@ func (d *dataFlags) open(c *Context) (*workspace.Workspace, error) {
 	c.JSON = d.json
 	t := progress.New()
 	stop := c.reportProgress("loading "+d.source, t)
-	ds, err := workspace.Open(c.Ctx, d.source, func(done, total int) {
+	opts, err := d.loadOptions()
+	if err != nil {
+		return nil, err
+	}
+	ds, err := workspace.OpenWith(c.Ctx, d.source, opts, func(done, total int) {
 		t.Stage("reading images", float64(total))
 		t.Set(float64(done))
 	})
@@ -179,6 +189,15 @@ func (d *dataFlags) open(c *Context) (*workspace.Workspace, error) {
 		ws.SetScaling(s)
 	}
 	return ws, nil
+}
+
+// loadOptions returns the options of --side, --fit and --grey.
+func (d *dataFlags) loadOptions() (dataset.LoadOptions, error) {
+	fit, err := dataset.ParseFit(d.fit)
+	if err != nil {
+		return dataset.LoadOptions{}, fmt.Errorf("--fit: %v", err)
+	}
+	return dataset.LoadOptions{Images: dataset.ImageOptions{Side: d.side, Fit: fit, Grey: d.grey}}, nil
 }
 
 // service opens the data of d and the run store, and returns the service

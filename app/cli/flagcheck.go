@@ -82,6 +82,9 @@ var flagRanges = map[string]flagRange{
 	"n":                 {what: "the number of points", lo: 4, hi: dataset.MaxItems},
 	"start":             {what: "the smallest training size", lo: 1, hi: dataset.MaxItems},
 	"repeat":            {what: "the number of repeats", lo: 1, hi: 1000},
+	"side":              {what: "the side of the images in pixels", lo: 1, hi: dataset.MaxImageSide},
+	"make-cifar.train":  {what: "the number of training images", lo: 1, hi: dataset.MaxDataBytes / 3072},
+	"make-cifar.test":   {what: "the number of test images", lo: 0, hi: dataset.MaxDataBytes / 3072},
 }
 
 // checkFlags checks the flags given to fs: every number finite and within

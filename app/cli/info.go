@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"embedscope/app/workspace"
+	"embedscope/ml/linalg"
 	"embedscope/ml/progress"
 )
 
@@ -21,6 +22,7 @@ type InfoResult struct {
 	Image      bool        `json:"image"`
 	Width      int         `json:"width,omitempty"`
 	Height     int         `json:"height,omitempty"`
+	Channels   int         `json:"channels,omitempty"` // 1 (greyscale) or 3 (RGB) for images
 	Features   int         `json:"features"`
 	Train      int         `json:"train"`
 	Validation int         `json:"validation"`
@@ -29,6 +31,9 @@ type InfoResult struct {
 	Duplicates DupInfo     `json:"duplicates"`
 	Near       *NearInfo   `json:"near_duplicates,omitempty"`
 	Warnings   []string    `json:"warnings,omitempty"`
+	// BLAS is the matrix library behind the computations, its OpenBLAS
+	// core and its measured sgemm rate.
+	BLAS linalg.BLASInfo `json:"blas"`
 }
 
 // ClassInfo counts one class per split.
@@ -73,6 +78,7 @@ func runInfo(c *Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	res.BLAS = measuredBLAS()
 	if *near >= 0 {
 		t := progress.New()
 		stop := c.reportProgress("near duplicates", t)
@@ -100,6 +106,9 @@ func Info(ws *workspace.Workspace) (InfoResult, error) {
 		Duplicates: DupInfo{WithinTrain: dups.WithinTrain, WithinTest: dups.WithinTest, Between: dups.Between, Groups: len(dups.Groups)},
 		Warnings:   ds.Warnings,
 	}
+	if ds.IsImage() {
+		r.Channels = ds.NumChannels()
+	}
 	for _, name := range ds.Classes {
 		r.Classes = append(r.Classes, ClassInfo{Name: name})
 	}
@@ -117,9 +126,12 @@ func Info(ws *workspace.Workspace) (InfoResult, error) {
 
 func (r InfoResult) writeText(w io.Writer) {
 	fmt.Fprintf(w, "%s  (%s)\n", r.Name, r.Source)
-	if r.Image {
+	switch {
+	case r.Image && r.Channels == 3:
+		fmt.Fprintf(w, "colour images %d×%d (RGB), %d features\n", r.Width, r.Height, r.Features)
+	case r.Image:
 		fmt.Fprintf(w, "images %d×%d, %d features\n", r.Width, r.Height, r.Features)
-	} else {
+	default:
 		fmt.Fprintf(w, "numeric table, %d features\n", r.Features)
 	}
 	fmt.Fprintf(w, "train %d, validation %d, test %d\n\n", r.Train, r.Validation, r.Test)
@@ -138,4 +150,13 @@ func (r InfoResult) writeText(w io.Writer) {
 	for _, warn := range r.Warnings {
 		fmt.Fprintln(w, "warning:", warn)
 	}
+	fmt.Fprintf(w, "\nBLAS: %s\n", r.BLAS)
+}
+
+// measuredBLAS describes the BLAS in use with its sgemm rate measured now
+// (a fraction of a second).
+func measuredBLAS() linalg.BLASInfo {
+	b := linalg.Info()
+	b.SgemmGFLOPS = linalg.MeasureSgemm()
+	return b
 }

@@ -79,7 +79,10 @@ func TestJSONKeysAreStable(t *testing.T) {
 		{"export-figure", []string{"export-figure", "--figure", "class-counts", "--out", filepath.Join(dir, "c.png")}},
 		{"umap", []string{"umap", "--n", "300", "--epochs", "20"}},
 		{"compare", []string{"compare", "--a", "pixels", "--b", "pca:8", "--n", "300"}},
+		{"quality", []string{"quality", "--space", "pca:8", "--sample", "300"}},
 		{"runs-list", []string{"runs", "list"}},
+		{"verify", []string{"verify", "--only", "data.emb.train"}},
+		{"make-cifar", []string{"make-cifar", "--out", filepath.Join(dir, "cifar"), "--train", "20", "--test", "10"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

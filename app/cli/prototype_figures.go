@@ -22,7 +22,7 @@ func init() {
 		if err != nil {
 			return nil, 0, 0, err
 		}
-		images := make([]*image.Gray, p.Model.Centers.Rows)
+		images := make([]image.Image, p.Model.Centers.Rows)
 		for r := range images {
 			images[r] = p.PrototypeImage(ds, r)
 		}

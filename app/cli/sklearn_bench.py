@@ -1,10 +1,13 @@
 #!/usr/bin/env python3
 """Reference timings and accuracies of scikit-learn on Fashion-MNIST.
 
-Usage: sklearn_bench.py FASHION_MNIST_DIR [--only NAMES] [--scaling div255|pixelstd]
+Usage: sklearn_bench.py DATA_DIR [--only NAMES] [--scaling div255|pixelstd]
                         [--solver auto|full|randomized] [--seed N]
 
-FASHION_MNIST_DIR holds the four IDX files (train-images-idx3-ubyte[.gz], ...).
+DATA_DIR holds the four IDX files (train-images-idx3-ubyte[.gz], ...), or the
+CIFAR-10 binary batches (data_batch_1.bin ... data_batch_5.bin, test_batch.bin;
+each image's three planes interleaved into pixels, red-green-blue, as
+EmbedScope stores them, so both see the same feature matrix).
 Features are the pixels /255 (or x/255/(std+0.1) per pixel, population std over
 the 60000 training rows) in float64, prepared before any timing starts. Tasks:
 
@@ -33,6 +36,10 @@ the 60000 training rows) in float64, prepared before any timing starts. Tasks:
                With div255 the pixels are x/255 rounded to float32, the
                values EmbedScope computes with, so that exact distance ties
                in the uint8 data break alike
+  compare_pca32_vs_pca64
+               the same for two narrow spaces: PCA-32 and PCA-64 of all
+               70,000 rows (both fitted on the training rows with
+               svd_solver="full", not timed)
 
 PCA uses svd_solver="auto" (randomized for 32 components) with random_state 0
 unless told otherwise. Prints one JSON object on stdout:
@@ -60,7 +67,7 @@ from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.neighbors import KNeighborsClassifier
 
 TASKS = ("pca32_fit", "pca32_knn5", "knn5_pixels", "kmeans10", "tsne10k", "mlp_epoch", "ae_epoch",
-         "compare_pca32_vs_pixels")
+         "compare_pca32_vs_pixels", "compare_pca32_vs_pca64")
 
 
 def read_idx(directory, stem, offset):
@@ -73,7 +80,20 @@ def read_idx(directory, stem, offset):
     sys.exit("sklearn_bench: %s[.gz] not found in %s" % (stem, directory))
 
 
+def read_cifar(directory, names):
+    recs = [np.fromfile(os.path.join(directory, n), np.uint8).reshape(-1, 3073) for n in names]
+    r = np.concatenate(recs)
+    x = r[:, 1:].reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1).reshape(-1, 3072)
+    return np.ascontiguousarray(x), r[:, 0].astype(np.int64)
+
+
 def load(directory):
+    if os.path.exists(os.path.join(directory, "test_batch.bin")):
+        batches = sorted((n for n in os.listdir(directory) if n.startswith("data_batch_") and n.endswith(".bin")),
+                         key=lambda n: int(n[len("data_batch_"):-4]))
+        xtr, ytr = read_cifar(directory, batches)
+        xte, yte = read_cifar(directory, ["test_batch.bin"])
+        return xtr, ytr, xte, yte
     xtr = read_idx(directory, "train-images-idx3-ubyte", 16).reshape(-1, 784)
     ytr = read_idx(directory, "train-labels-idx1-ubyte", 8).astype(np.int64)
     xte = read_idx(directory, "t10k-images-idx3-ubyte", 16).reshape(-1, 784)
@@ -136,13 +156,15 @@ def main():
             seconds = time.perf_counter() - start
             results[t] = {"seconds": seconds, "accuracy": loo_knn5(y, yte[:10000])}
             continue
-        if t == "compare_pca32_vs_pixels":
+        if t in ("compare_pca32_vs_pixels", "compare_pca32_vs_pca64"):
             if args.scaling == "div255":
                 x = np.vstack([xtr, xte]).astype(np.float32) / np.float32(255)
                 x, tr = x.astype(np.float64), x[:len(xtr)].astype(np.float64)
             else:
                 x, tr = np.vstack([a, b]), a
             z = PCA(32, svd_solver="full").fit(tr).transform(x)
+            if t == "compare_pca32_vs_pca64":
+                x = PCA(64, svd_solver="full").fit(tr).transform(x)
             start = time.perf_counter()
             ia = NearestNeighbors(n_neighbors=10).fit(x).kneighbors(return_distance=False)
             ib = NearestNeighbors(n_neighbors=10).fit(z).kneighbors(return_distance=False)

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"time"
 
@@ -70,6 +71,12 @@ type Runner struct {
 	mu     sync.Mutex
 	active []*Job
 	ctx    context.Context
+	// busy counts the jobs started whose completion callback has not yet
+	// returned; idle is closed when it falls to 0 (see WaitIdle).
+	busy int
+	idle chan struct{}
+	// gate, while Hold is in force, keeps new jobs from starting their work.
+	gate chan struct{}
 }
 
 // NewRunner returns a runner whose jobs are all cancelled when parent is.
@@ -89,11 +96,22 @@ func (r *Runner) Start(name string, fn Func, then func(err error)) *Job {
 	j := &Job{Name: name, Tracker: progress.New(), Started: time.Now(), cancel: cancel, done: make(chan struct{})}
 	r.mu.Lock()
 	r.active = append(r.active, j)
+	if r.busy == 0 {
+		r.idle = make(chan struct{})
+	}
+	r.busy++
+	gate := r.gate
 	r.mu.Unlock()
 	if r.OnStart != nil {
 		r.OnStart()
 	}
 	go func() {
+		if gate != nil {
+			select {
+			case <-gate:
+			case <-ctx.Done(): // cancelled while held: the work runs with a cancelled context
+			}
+		}
 		err := runSafely(ctx, fn, j.Tracker)
 		if err == nil && ctx.Err() != nil {
 			err = ctx.Err()
@@ -109,6 +127,7 @@ func (r *Runner) Start(name string, fn Func, then func(err error)) *Job {
 			if err != nil && !IsCancelled(err) && r.OnError != nil {
 				r.OnError(name, err)
 			}
+			r.settle()
 		})
 		close(j.done)
 	}()
@@ -140,6 +159,66 @@ func (r *Runner) remove(j *Job) {
 			r.active = append(r.active[:i], r.active[i+1:]...)
 			return
 		}
+	}
+}
+
+// settle marks one job's completion callback as returned.
+func (r *Runner) settle() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.busy--
+	if r.busy == 0 {
+		close(r.idle)
+	}
+}
+
+// WaitIdle blocks until no job is running and the completion callbacks of
+// all finished jobs have returned (a callback that starts another job keeps
+// the runner busy until that one is done too), or until ctx is done; then
+// it returns an error naming the jobs still running. Tests wait on it
+// instead of sleeping.
+func (r *Runner) WaitIdle(ctx context.Context) error {
+	r.mu.Lock()
+	idle := r.idle
+	busy := r.busy
+	r.mu.Unlock()
+	if busy == 0 {
+		return nil
+	}
+	select {
+	case <-idle:
+		return nil
+	case <-ctx.Done():
+		var names []string
+		for _, j := range r.Active() {
+			names = append(names, j.Name)
+		}
+		if len(names) == 0 {
+			return fmt.Errorf("%w: a finished job's completion callback has not returned", ctx.Err())
+		}
+		return fmt.Errorf("%w: still running: %s", ctx.Err(), strings.Join(names, ", "))
+	}
+}
+
+// Hold keeps the jobs started from now on from beginning their work until
+// release is called (once; later calls do nothing). A job cancelled while
+// held runs its work with a cancelled context, so a test can check that
+// the work stops when cancelled, whatever the machine's speed.
+func (r *Runner) Hold() (release func()) {
+	gate := make(chan struct{})
+	r.mu.Lock()
+	r.gate = gate
+	r.mu.Unlock()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			r.mu.Lock()
+			if r.gate == gate {
+				r.gate = nil
+			}
+			r.mu.Unlock()
+			close(gate)
+		})
 	}
 }
 

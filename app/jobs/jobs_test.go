@@ -13,19 +13,17 @@ import (
 
 func TestJobSucceedsAndReportsProgress(t *testing.T) {
 	r := NewRunner(context.Background())
-	release := make(chan struct{})
+	release, halfway := make(chan struct{}), make(chan struct{})
 	var got error = errors.New("callback not called")
 	j := r.Start("count", func(ctx context.Context, tr *progress.Tracker) error {
 		tr.Stage("counting", 10)
 		tr.Add(5)
+		close(halfway)
 		<-release
 		return nil
 	}, func(err error) { got = err })
 	// While running, the job is listed and its progress is visible.
-	deadline := time.Now().Add(2 * time.Second)
-	for j.Tracker.Snapshot().Done < 5 && time.Now().Before(deadline) {
-		time.Sleep(time.Millisecond)
-	}
+	<-halfway
 	if a := r.Active(); len(a) != 1 || a[0].Name != "count" {
 		t.Fatalf("active jobs = %v, want the one job", a)
 	}
@@ -86,15 +84,98 @@ func TestDispatchIsUsedForCallbacks(t *testing.T) {
 	var dispatched atomic.Int32
 	r.Dispatch = func(f func()) { dispatched.Add(1); f() }
 	j := r.Start("quick", func(ctx context.Context, tr *progress.Tracker) error { return nil }, func(error) {})
-	j.Wait()
-	// Wait returns when done is closed; the dispatch happens right after.
-	deadline := time.Now().Add(time.Second)
-	for dispatched.Load() == 0 && time.Now().Before(deadline) {
-		time.Sleep(time.Millisecond)
-	}
+	j.Wait() // done is closed after the callback is dispatched
 	if n := dispatched.Load(); n != 1 {
 		t.Errorf("dispatched %d callbacks, want 1", n)
 	}
+}
+
+// deadline returns a context that ends after d: a test's limit, never a
+// wait for something to happen.
+func deadline(t *testing.T, d time.Duration) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+func TestWaitIdleWaitsForCallbacksAndChainedJobs(t *testing.T) {
+	r := NewRunner(context.Background())
+	if err := r.WaitIdle(deadline(t, time.Second)); err != nil {
+		t.Fatalf("a runner with no jobs is not idle: %v", err)
+	}
+	// Callbacks are queued, as fyne.Do does, and run by the test below.
+	queue := make(chan func(), 4)
+	r.Dispatch = func(f func()) { queue <- f }
+	var order []string
+	r.Start("first", func(ctx context.Context, tr *progress.Tracker) error { return nil }, func(error) {
+		order = append(order, "first")
+		r.Start("second", func(ctx context.Context, tr *progress.Tracker) error { return nil }, func(error) { order = append(order, "second") })
+	})
+	waited := make(chan error, 1)
+	go func() { waited <- r.WaitIdle(deadline(t, time.Minute)) }()
+	(<-queue)() // the first callback, which starts the second job
+	select {
+	case err := <-waited:
+		t.Fatalf("WaitIdle returned (%v) while the second job's callback was pending", err)
+	default:
+	}
+	(<-queue)()
+	if err := <-waited; err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(order, ",") != "first,second" {
+		t.Errorf("callbacks ran %v", order)
+	}
+}
+
+func TestWaitIdleFailsAtTheDeadlineNamingTheJob(t *testing.T) {
+	r := NewRunner(context.Background())
+	j := r.Start("endless", func(ctx context.Context, tr *progress.Tracker) error { <-ctx.Done(); return ctx.Err() }, nil)
+	err := r.WaitIdle(deadline(t, 10*time.Millisecond))
+	if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "endless") {
+		t.Errorf("err = %v, want the deadline and the job's name", err)
+	}
+	j.Cancel()
+	if err := r.WaitIdle(deadline(t, time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestHoldLetsATestCancelBeforeTheWorkStarts(t *testing.T) {
+	r := NewRunner(context.Background())
+	release := r.Hold()
+	var sawCancelled atomic.Bool
+	j := r.Start("held", func(ctx context.Context, tr *progress.Tracker) error {
+		sawCancelled.Store(ctx.Err() != nil)
+		return nil // the work ignores ctx: the runner still reports the cancel
+	}, nil)
+	j.Cancel()
+	if err := j.Wait(); !IsCancelled(err) {
+		t.Errorf("err = %v, want cancellation", err)
+	}
+	if !sawCancelled.Load() {
+		t.Error("the held job's work began with a live context")
+	}
+	release()
+	release() // a second call does nothing
+	// Jobs started after the release run at once.
+	if err := r.Start("free", func(ctx context.Context, tr *progress.Tracker) error { return nil }, nil).Wait(); err != nil {
+		t.Fatal(err)
+	}
+	// A held job starts its work when released.
+	release = r.Hold()
+	started := make(chan struct{})
+	j = r.Start("later", func(ctx context.Context, tr *progress.Tracker) error { close(started); return nil }, nil)
+	select {
+	case <-started:
+		t.Fatal("a held job started its work")
+	default:
+	}
+	release()
+	if err := j.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	<-started
 }
 
 func TestParentCancelCancelsAll(t *testing.T) {

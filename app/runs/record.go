@@ -64,12 +64,15 @@ type Data struct {
 	Val     float64 `json:"val"`     // validation fraction of the split
 	Seed    uint64  `json:"seed"`    // seed of the split
 	Scaling string  `json:"scaling"`
+	// Load names the options an image folder was read with (side, fit,
+	// greyscale; see dataset.LoadOptions.String), "" for the defaults.
+	Load string `json:"load,omitempty"`
 }
 
 // SameSet reports whether d and o describe the same data set (whatever the
 // split and scaling).
 func (d Data) SameSet(o Data) bool {
-	return d.Train == o.Train && d.Test == o.Test && d.Dim == o.Dim && d.Classes == o.Classes && d.Labels == o.Labels
+	return d.Train == o.Train && d.Test == o.Test && d.Dim == o.Dim && d.Classes == o.Classes && d.Labels == o.Labels && d.Load == o.Load
 }
 
 // Same reports whether d and o describe the same data set, split and

@@ -117,7 +117,7 @@ func (s *Service) Cluster(ctx context.Context, req ClusterRequest, t *progress.T
 // pixel space, through the space's Inverse (a PCA inverse transform, an
 // autoencoder's decoder) otherwise, then undoing the scaling. It returns an
 // error for a space without a decoder or data that holds no images.
-func (c *Clustering) CentroidImages(ds *dataset.Dataset, sc *dataset.Scaler) ([]*image.Gray, error) {
+func (c *Clustering) CentroidImages(ds *dataset.Dataset, sc *dataset.Scaler) ([]image.Image, error) {
 	if !ds.IsImage() {
 		return nil, fmt.Errorf("%s holds no images to show the centroids as", ds.Name)
 	}
@@ -125,7 +125,7 @@ func (c *Clustering) CentroidImages(ds *dataset.Dataset, sc *dataset.Scaler) ([]
 		return nil, fmt.Errorf("the %s space has no decoder, so its centroids cannot be shown as images: cluster pixels, PCA or an autoencoder's code instead", c.Space.Name)
 	}
 	C := c.Model.Centers
-	out := make([]*image.Gray, C.Rows)
+	out := make([]image.Image, C.Rows)
 	row := make([]float32, ds.Dim)
 	for j := range out {
 		c.Space.Inverse(row, C.Data[j*C.Stride:j*C.Stride+C.Cols])

@@ -77,6 +77,8 @@ type CompareResult struct {
 	MajorityA, MajorityB     []int                   `json:"-"`
 	NeighboursA, NeighboursB *compare.Neighbourhoods `json:"-"`
 	Groups                   []compare.Group         `json:"-"`
+	// SpaceA and SpaceB are the spaces compared (for their 2-D views).
+	SpaceA, SpaceB *workspace.Space `json:"-"`
 }
 
 // ClassAgreement is the mean agreement of one class's items.
@@ -154,6 +156,7 @@ func (s *Service) Compare(ctx context.Context, req CompareRequest, t *progress.T
 	}
 	res.SpacesSeconds = time.Since(start).Seconds()
 	res.A, res.B, res.DimA, res.DimB = sa.Name, sb.Name, sa.Dim(), sb.Dim()
+	res.SpaceA, res.SpaceB = sa, sb
 	key := func(s *workspace.Space) cacheKey {
 		return cacheKey{gen: ws.Generation(), space: s.ID, metric: metric, split: split, n: len(items)}
 	}
@@ -346,6 +349,11 @@ func (res *CompareResult) writeItems(path string, classes []string) error {
 // default options. The Euclidean 10-neighbourhoods of both spaces come
 // from, and go to, the service's cache.
 func (svc *Service) Quality(ctx context.Context, spec string, t *progress.Tracker) (compare.Quality, error) {
+	return svc.quality(ctx, spec, compare.QualityOptions{}, t)
+}
+
+// quality is Quality with the options of compare.Assess.
+func (svc *Service) quality(ctx context.Context, spec string, opt compare.QualityOptions, t *progress.Tracker) (compare.Quality, error) {
 	ws, cache := svc.WS, &svc.neighbourhoods
 	s, err := svc.ResolveSpec(ctx, spec, t)
 	if err != nil {
@@ -376,7 +384,7 @@ func (svc *Service) Quality(ctx context.Context, spec string, t *progress.Tracke
 	if in.PixelNeighbours, err = cache.neighbours(ctx, key(px), px, items, 10, t); err != nil {
 		return compare.Quality{}, err
 	}
-	return compare.Assess(ctx, in, compare.QualityOptions{}, t)
+	return compare.Assess(ctx, in, opt, t)
 }
 
 // QualityInputFor returns the split sizes, labels and classes of items

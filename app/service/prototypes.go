@@ -185,7 +185,7 @@ func (p *Prototypes) Analyse(ctx context.Context, split string) (*Analysis, erro
 // a space with a decoder (PCA, an autoencoder) it is decoded first; then
 // the scaling is undone and values clamped to 0..255. It returns nil for
 // non-image data and for spaces without a decoder (a learned embedding).
-func (p *Prototypes) PrototypeImage(ds *dataset.Dataset, r int) *image.Gray {
+func (p *Prototypes) PrototypeImage(ds *dataset.Dataset, r int) image.Image {
 	if !ds.IsImage() {
 		return nil
 	}

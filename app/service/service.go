@@ -45,6 +45,7 @@ type Service struct {
 
 	search         searchCache    // indexes of the nearest-item search
 	neighbourhoods NeighbourCache // kNN sets of spaces, for Compare and Quality
+	qualities      qualityCache   // rows of the quality table (quality_table.go)
 }
 
 // New returns a service on ws recording its runs in store (nil keeps them
@@ -127,7 +128,7 @@ func (s *Service) Fingerprint() runs.Data {
 	info := s.WS.DataInfo()
 	opts := s.WS.SplitOptions()
 	return runs.Data{Name: info.Name, Source: ds.Source, Train: info.Train, Test: info.Test, Dim: info.Dim, Classes: info.Classes,
-		Labels: info.Labels, Val: opts.ValFraction, Seed: opts.Seed, Scaling: s.WS.Scaling().String()}
+		Labels: info.Labels, Val: opts.ValFraction, Seed: opts.Seed, Scaling: s.WS.Scaling().String(), Load: ds.Options.String()}
 }
 
 // Runs returns the runs of the open data set (any split and scaling),

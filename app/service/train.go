@@ -54,6 +54,8 @@ type Training struct {
 	mu      sync.Mutex
 	rec     runs.Record
 	stopped bool // the current Run was stopped (not paused)
+
+	drift driftState // the training drift (train_drift.go)
 }
 
 // Record returns the run's record as it stands.
@@ -85,7 +87,7 @@ func (s *Service) TrainingData(ctx context.Context) (embed.Data, string, error) 
 	d := embed.Data{Train: train.X, TrainLabels: train.Split.Labels(), Eval: ev.X, EvalLabels: ev.Split.Labels(),
 		Classes: len(ds.Classes), Height: 1, Width: ds.Dim, Channels: 1}
 	if ds.IsImage() {
-		d.Height, d.Width = ds.Height, ds.Width
+		d.Height, d.Width, d.Channels = ds.Height, ds.Width, ds.NumChannels()
 	}
 	return d, ev.Split.Name, nil
 }
@@ -196,6 +198,7 @@ func (s *Service) adopt(ctx context.Context, tr *embed.Trainer, r runs.Record, e
 		}
 	}
 	t := &Training{svc: s, Trainer: tr, Data: d, EvalSplit: evalName, gen: gen, rec: r}
+	t.restoreDrift(r.History["drift"])
 	snap := tr.Snapshot()
 	t.rec.Epoch, t.rec.Epochs = snap.Epoch, snap.Epochs
 	if !snap.Done && (r.Status == runs.Finished || r.Status == runs.Running) {
@@ -271,7 +274,9 @@ func (t *Training) Run(ctx context.Context, tr *progress.Tracker, onEpoch func(e
 		}
 	}
 	var cpErr error
+	t.startDrift(ctx)
 	t.Trainer.OnEpoch = func(e embed.EpochStat) {
+		t.noteDrift(ctx)
 		t.noteEpochs()
 		t.mu.Lock()
 		rec := t.rec
@@ -320,6 +325,9 @@ func (t *Training) noteEpochs() {
 			"eval_acc": e.EvalAcc, "knn5": e.KNN, "epoch_seconds": e.Seconds} {
 			h[k] = append(h[k], nanToNeg(v))
 		}
+	}
+	if d := t.driftCurve(len(snap.EpochStats)); d != nil {
+		h["drift"] = d
 	}
 	r.History = h
 	if n := len(snap.EpochStats); n > 0 {

@@ -7,13 +7,15 @@ import (
 	"embedscope/ml/dataset"
 )
 
-// FeatureImage turns a row of scaled features back into an image.
-func FeatureImage(ds *dataset.Dataset, sc *dataset.Scaler, row []float32) *image.Gray {
+// FeatureImage turns a row of scaled features back into an image of the
+// data set's size and channels (see dataset.PixelImage): an *image.Gray
+// for greyscale data, an *image.NRGBA for RGB.
+func FeatureImage(ds *dataset.Dataset, sc *dataset.Scaler, row []float32) image.Image {
 	raw := make([]float32, len(row))
 	sc.Inverse(raw, row)
-	img := image.NewGray(image.Rect(0, 0, ds.Width, ds.Height))
+	pix := make([]uint8, len(raw))
 	for j, v := range raw {
-		img.Pix[j] = uint8(math.Round(math.Max(0, math.Min(255, float64(v)))))
+		pix[j] = uint8(math.Round(math.Max(0, math.Min(255, float64(v)))))
 	}
-	return img
+	return dataset.PixelImage(pix, ds.Width, ds.Height, ds.NumChannels())
 }

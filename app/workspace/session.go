@@ -65,6 +65,12 @@ type DataInfo struct {
 	Dim     int    `json:"dim"`     // features per row
 	Classes int    `json:"classes"` // number of classes
 	Labels  uint32 `json:"labels"`  // CRC-32C of every label, train then test
+	// Width, Height and Channels are the images' size and channels (1 or
+	// 3); all 0 for numeric tables and in sessions saved before they were
+	// recorded.
+	Width    int `json:"width,omitempty"`
+	Height   int `json:"height,omitempty"`
+	Channels int `json:"channels,omitempty"`
 }
 
 // describeData returns the fingerprint of ds.
@@ -77,7 +83,11 @@ func describeData(ds *dataset.Dataset) DataInfo {
 			h.Write(buf[:])
 		}
 	}
-	return DataInfo{Name: ds.Name, Train: ds.Train.N, Test: ds.Test.N, Dim: ds.Dim, Classes: len(ds.Classes), Labels: h.Sum32()}
+	info := DataInfo{Name: ds.Name, Train: ds.Train.N, Test: ds.Test.N, Dim: ds.Dim, Classes: len(ds.Classes), Labels: h.Sum32()}
+	if ds.IsImage() {
+		info.Width, info.Height, info.Channels = ds.Width, ds.Height, ds.NumChannels()
+	}
+	return info
 }
 
 // DataInfo returns the fingerprint of the open data set (the zero
@@ -91,6 +101,9 @@ func (w *Workspace) DataInfo() DataInfo {
 }
 
 func (d DataInfo) String() string {
+	if d.Channels == 3 {
+		return fmt.Sprintf("%d training and %d test RGB images of %d×%d in %d classes", d.Train, d.Test, d.Width, d.Height, d.Classes)
+	}
 	return fmt.Sprintf("%d training and %d test items of %d features in %d classes", d.Train, d.Test, d.Dim, d.Classes)
 }
 
@@ -105,9 +118,10 @@ type SessionSelection struct {
 // Session is a saved workspace, read and fully validated by LoadSession
 // or ParseSession; Restore makes it the workspace's state.
 type Session struct {
-	Format    int       // the file's format version
-	Saved     time.Time // when it was saved
-	Source    string    // the data source: a path, or Embedded
+	Format    int                 // the file's format version
+	Saved     time.Time           // when it was saved
+	Source    string              // the data source: a path, or Embedded
+	Load      dataset.LoadOptions // how the source was read (image size, fit, colour)
 	Data      DataInfo
 	Split     dataset.SplitOptions
 	Scaling   dataset.Scaling
@@ -196,7 +210,8 @@ func (s *Session) Check(ds *dataset.Dataset) (dataset.Splits, error) {
 	have := describeData(ds)
 	want := s.Data
 	switch {
-	case have.Train != want.Train || have.Test != want.Test || have.Dim != want.Dim || have.Classes != want.Classes:
+	case have.Train != want.Train || have.Test != want.Test || have.Dim != want.Dim || have.Classes != want.Classes ||
+		want.Channels != 0 && (have.Width != want.Width || have.Height != want.Height || have.Channels != want.Channels):
 		return dataset.Splits{}, fmt.Errorf("%w: it was saved for %s (%s), but the data at %s now holds %s. Put the data the session was made with back there, then open the session again",
 			ErrSessionData, want.Name, want, ds.Source, have)
 	case have.Labels != want.Labels:

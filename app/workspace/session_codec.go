@@ -26,18 +26,19 @@ const maxSessionClasses = 1 << 16
 // sessionHeader is the JSON part of a session file; blobs are referred to
 // by their index in Blobs.
 type sessionHeader struct {
-	App       string            `json:"app"`
-	Saved     time.Time         `json:"saved"`
-	Source    string            `json:"source"`
-	Data      DataInfo          `json:"data"`
-	Split     splitJSON         `json:"split"`
-	Scaling   string            `json:"scaling"`
-	Spaces    []spaceJSON       `json:"spaces"`
-	Labelings []labelingJSON    `json:"labelings"`
-	Selection selectionJSON     `json:"selection"`
-	Settings  map[string]string `json:"settings,omitempty"`
-	Panel     string            `json:"panel,omitempty"`
-	Window    [2]float32        `json:"window"`
+	App       string               `json:"app"`
+	Saved     time.Time            `json:"saved"`
+	Source    string               `json:"source"`
+	Load      *dataset.LoadOptions `json:"load,omitempty"` // how the source was read, when not the defaults
+	Data      DataInfo             `json:"data"`
+	Split     splitJSON            `json:"split"`
+	Scaling   string               `json:"scaling"`
+	Spaces    []spaceJSON          `json:"spaces"`
+	Labelings []labelingJSON       `json:"labelings"`
+	Selection selectionJSON        `json:"selection"`
+	Settings  map[string]string    `json:"settings,omitempty"`
+	Panel     string               `json:"panel,omitempty"`
+	Window    [2]float32           `json:"window"`
 	// Runs are the records of the runs behind the spaces (app/runs), kept
 	// as the app gave them.
 	Runs  []json.RawMessage `json:"runs,omitempty"`
@@ -106,6 +107,9 @@ func (w *Workspace) MarshalSession(extra SessionExtra) ([]byte, error) {
 		Split: splitJSON{Validation: opts.ValFraction, Seed: opts.Seed}, Scaling: scaling.String(),
 		Settings: settings, Panel: extra.Panel, Window: [2]float32{finite(extra.Width), finite(extra.Height)},
 		Spaces: []spaceJSON{}, Labelings: []labelingJSON{}, Runs: extra.Runs,
+	}
+	if ds.Options != (dataset.LoadOptions{}) {
+		h.Load = &ds.Options
 	}
 	var blobs [][]byte
 	add := func(b []byte) int {
@@ -252,6 +256,16 @@ func (h *sessionHeader) session(version int, blobs [][]byte) (*Session, error) {
 		return blobs[i], true
 	}
 	d := h.Data
+	if d.Channels != 0 && (d.Channels != 1 && d.Channels != 3 || d.Width < 1 || d.Height < 1 || d.Width*d.Height*d.Channels != d.Dim) {
+		return nil, corrupt("data of %s: images of %d×%d×%d do not make %d features", d, d.Width, d.Height, d.Channels, d.Dim)
+	}
+	var load dataset.LoadOptions
+	if h.Load != nil {
+		load = *h.Load
+		if im := load.Images; im.Side < 0 || im.Side > dataset.MaxImageSide || im.Fit < dataset.FitLetterbox || im.Fit > dataset.FitStretch {
+			return nil, corrupt("load options %+v", load)
+		}
+	}
 	if d.Train < 1 || d.Test < 0 || d.Dim < 1 || d.Classes < 1 || d.Train > dataset.MaxItems || d.Test > dataset.MaxItems-d.Train ||
 		d.Dim > dataset.MaxDataBytes || d.Classes > max(d.Train+d.Test, maxSessionClasses) {
 		return nil, corrupt("data of %s: at most %d items (dataset.MaxItems), %d features, and no more classes than items", d, dataset.MaxItems, dataset.MaxDataBytes)
@@ -264,7 +278,7 @@ func (h *sessionHeader) session(version int, blobs [][]byte) (*Session, error) {
 		return nil, corrupt("validation share %v", h.Split.Validation)
 	}
 	s := &Session{
-		Format: version, Saved: h.Saved, Source: h.Source, Data: d,
+		Format: version, Saved: h.Saved, Source: h.Source, Load: load, Data: d,
 		Split:   dataset.SplitOptions{ValFraction: h.Split.Validation, Seed: h.Split.Seed},
 		Scaling: scaling, Settings: h.Settings,
 		SessionExtra: SessionExtra{Panel: h.Panel, Width: finite(h.Window[0]), Height: finite(h.Window[1]), Runs: h.Runs},

@@ -27,10 +27,16 @@ func FullFashionMNISTAvailable() bool {
 	return err == nil
 }
 
-// Open loads a data set: Embedded for the built-in Fashion-MNIST test set
-// (10,000 images), or a path accepted by dataset.Load (a folder of IDX
-// files, a folder of class sub-folders of images, a CSV file).
+// Open loads a data set with the default options: see OpenWith.
 func Open(ctx context.Context, source string, onProgress func(done, total int)) (*dataset.Dataset, error) {
+	return OpenWith(ctx, source, dataset.LoadOptions{}, onProgress)
+}
+
+// OpenWith loads a data set: Embedded for the built-in Fashion-MNIST test
+// set (10,000 images), or a path accepted by dataset.LoadWith (a folder of
+// IDX files, CIFAR batches or class sub-folders of images, a CSV, TSV or
+// NumPy file), read with opts.
+func OpenWith(ctx context.Context, source string, opts dataset.LoadOptions, onProgress func(done, total int)) (*dataset.Dataset, error) {
 	if source == "" || source == Embedded {
 		images, labels := assets.FashionMNISTTest()
 		ds, err := dataset.LoadIDX("Fashion-MNIST (embedded test set)", Embedded, images, labels, nil, nil)
@@ -40,5 +46,5 @@ func Open(ctx context.Context, source string, onProgress func(done, total int)) 
 		ds.Classes = append([]string(nil), dataset.FashionMNISTClasses...)
 		return ds, nil
 	}
-	return dataset.Load(ctx, source, onProgress)
+	return dataset.LoadWith(ctx, source, opts, onProgress)
 }
