@@ -85,8 +85,8 @@ func newClustersView(env *Env) *clustersView {
 
 	controls := container.NewVBox(
 		bold("k-means"),
+		stacked(widget.NewFormItem("Space", v.space.Select)),
 		widget.NewForm(
-			widget.NewFormItem("Space", v.space),
 			widget.NewFormItem("PCA components", v.pcaK),
 			widget.NewFormItem("Clusters (k)", v.k),
 			widget.NewFormItem("Restarts", v.nInit),
@@ -128,11 +128,14 @@ func newClustersView(env *Env) *clustersView {
 	env.Workspace.OnChange(func() {
 		uiDo(func() {
 			v.seq++
+			if v.cl != nil {
+				v.clearShown()
+			}
 			v.cl, v.proj = nil, nil
 			v.results = map[string]figures.ClusterScores{}
 		})
 	})
-	split := container.NewHSplit(container.NewVScroll(container.NewPadded(controls)), v.tabs)
+	split := container.NewHSplit(newSidePanel(controls), v.tabs)
 	split.Offset = 0.26
 	v.content = split
 	return v
@@ -183,7 +186,7 @@ func (v *clustersView) startClustering() {
 		return
 	}
 	pcaK, _ := strconv.Atoi(strings.TrimSpace(v.pcaK.Text))
-	name := v.space.Selected
+	name := v.space.Select.Selected
 	spaceID := v.space.ID()
 	svc := v.env.Service
 	v.seq++
@@ -224,6 +227,19 @@ func (v *clustersView) startClustering() {
 		}
 		ws.SetLabeling(&workspace.Labeling{Name: fmt.Sprintf("k-means k=%d, %s", k, cl.Space.Name), Labels: v.clusterOfItems(), Classes: classes}, gen)
 	})
+}
+
+// clearShown takes down the results shown when the data, split or
+// scaling change or a session is restored, so that the panel never shows
+// results for another space or data than its Space box names.
+func (v *clustersView) clearShown() {
+	v.summary.SetText("The data, split or scaling changed (or a session was opened): run k-means again.")
+	v.centroids.SetMessage("Run k-means first (left).")
+	v.compare.SetMessage("Each k-means run adds its scores here, beside the reference anchors.")
+	v.compareText.SetText("")
+	v.scatter.SetData(ScatterData{})
+	v.table.Clear("Run k-means first (left).")
+	v.cellGallery.SetItems("", nil)
 }
 
 func (v *clustersView) show() {

@@ -57,6 +57,16 @@ func (g *ConfusionGrid) SetMatrix(title string, classes []string, counts [][]int
 // SetTable shows any table of counts (rows × columns, e.g. clusters ×
 // classes) with row and column totals; cells are coloured by their share
 // of the row. OnTap receives (row, column).
+// Clear empties the grid and shows msg in its place.
+func (g *ConfusionGrid) Clear(msg string) {
+	g.title.SetText("")
+	l := widget.NewLabel(msg)
+	l.Wrapping = fyne.TextWrapWord
+	g.body.Objects = []fyne.CanvasObject{l}
+	g.body.Refresh()
+	g.export.Disable()
+}
+
 func (g *ConfusionGrid) SetTable(title, corner string, rows, cols []string, counts [][]int, boldDiagonal bool) {
 	g.title.SetText(title)
 	if len(rows) > MaxGridClasses || len(cols) > MaxGridClasses {
@@ -75,11 +85,18 @@ func (g *ConfusionGrid) SetTable(title, corner string, rows, cols []string, coun
 			colTot[p] += v
 		}
 	}
-	cells := []fyne.CanvasObject{marginLabel(corner, fyne.TextAlignLeading)}
-	for _, c := range cols {
-		cells = append(cells, marginLabel(c, fyne.TextAlignCenter))
+	noWrap := float32(1e6)
+	colW := max(longestWord(append([]string{"total"}, cols...)), confusionCellW-2*theme.Padding())
+	firstW := fyne.MeasureText("total", theme.CaptionTextSize(), fyne.TextStyle{}).Width
+	for _, r := range rows {
+		firstW = max(firstW, fyne.MeasureText(r, theme.CaptionTextSize(), fyne.TextStyle{}).Width)
 	}
-	cells = append(cells, marginLabel("total", fyne.TextAlignCenter))
+	marginLabel := func(text string, align fyne.TextAlign) fyne.CanvasObject { return marginText(text, align, noWrap) }
+	cells := []fyne.CanvasObject{marginText(corner, fyne.TextAlignLeading, max(firstW, longestWord([]string{corner})))}
+	for _, c := range cols {
+		cells = append(cells, marginText(c, fyne.TextAlignCenter, colW))
+	}
+	cells = append(cells, marginText("total", fyne.TextAlignCenter, colW))
 	for t := range rows {
 		cells = append(cells, marginLabel(rows[t], fyne.TextAlignTrailing))
 		for p := range cols {
@@ -100,17 +117,9 @@ func (g *ConfusionGrid) SetTable(title, corner string, rows, cols []string, coun
 		total += v
 	}
 	cells = append(cells, marginLabel(fmt.Sprint(total), fyne.TextAlignCenter))
-	g.body.Objects = []fyne.CanvasObject{container.NewGridWithColumns(len(cols)+2, cells...)}
+	g.body.Objects = []fyne.CanvasObject{container.New(&confusionLayout{cols: len(cols) + 2}, cells...)}
 	g.body.Refresh()
 	g.export.Enable()
-}
-
-func marginLabel(text string, align fyne.TextAlign) fyne.CanvasObject {
-	l := widget.NewLabel(text)
-	l.Alignment = align
-	l.Truncation = fyne.TextTruncateEllipsis
-	l.SizeName = theme.SizeNameCaptionText
-	return l
 }
 
 // CreateRenderer implements fyne.Widget.
@@ -150,7 +159,7 @@ func (c *confusionCell) CreateRenderer() fyne.WidgetRenderer {
 	return widget.NewSimpleRenderer(container.NewStack(c.bg, container.NewCenter(c.text), c.hoverFrame))
 }
 
-func (c *confusionCell) MinSize() fyne.Size { return fyne.NewSize(48, 30) }
+func (c *confusionCell) MinSize() fyne.Size { return fyne.NewSize(confusionCellW, confusionCellH) }
 
 // Tapped reports the cell to the grid.
 func (c *confusionCell) Tapped(*fyne.PointEvent) {

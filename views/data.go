@@ -30,7 +30,8 @@ const ExamplesPerClass = 10
 
 // dataView is the Data panel.
 type dataView struct {
-	env *Env
+	env     *Env
+	content fyne.CanvasObject
 
 	name, source, sizes, dupSummary *widget.Label
 	warnings                        *widget.Label
@@ -44,7 +45,11 @@ type dataView struct {
 	examplesTab, dupsTab            *container.TabItem
 }
 
-func newDataView(env *Env) fyne.CanvasObject {
+func newDataView(env *Env) fyne.CanvasObject { return buildDataView(env).content }
+
+// buildDataView builds the Data panel and returns it (its content is the
+// panel's widget tree).
+func buildDataView(env *Env) *dataView {
 	v := &dataView{env: env}
 	v.name = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	v.source = widget.NewLabel("")
@@ -102,10 +107,11 @@ func newDataView(env *Env) fyne.CanvasObject {
 	env.Workspace.OnChange(func() { uiDo(v.refresh) })
 	v.refresh()
 
-	left := container.NewVScroll(container.NewPadded(info))
+	left := newSidePanel(info)
 	split := container.NewHSplit(left, v.tabs)
 	split.Offset = 0.26
-	return split
+	v.content = split
+	return v
 }
 
 // refresh redraws the panel from the workspace; it runs on the UI goroutine.
@@ -263,9 +269,12 @@ func newScalingSelect(env *Env) *widget.Select {
 func SizesText(ds *dataset.Dataset, s dataset.Splits) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Train %s · Validation %s · Test %s\n", count(s.Train.Len()), count(s.Val.Len()), count(s.Test.Len()))
-	if ds.IsImage() {
+	switch {
+	case ds.IsImage() && ds.NumChannels() == 3:
+		fmt.Fprintf(&b, "Colour images %d×%d (RGB, %d features) · %d classes", ds.Width, ds.Height, ds.Dim, len(ds.Classes))
+	case ds.IsImage():
 		fmt.Fprintf(&b, "Images %d×%d (%d features) · %d classes", ds.Width, ds.Height, ds.Dim, len(ds.Classes))
-	} else {
+	default:
 		fmt.Fprintf(&b, "Numeric table, %d features · %d classes", ds.Dim, len(ds.Classes))
 	}
 	return b.String()

@@ -64,6 +64,9 @@ type embeddingView struct {
 	stopped   bool // Stop (not Pause) ended the last run
 	restoring bool // restoreFromWorkspace is showing a run
 	result    *embeddingResult
+	// onEpoch, when set (by tests), is called on the training's goroutine
+	// after every epoch.
+	onEpoch func(embed.EpochStat)
 
 	arch, loss                *widget.Select
 	dim, epochs, batch, lr    *widget.Entry
@@ -71,6 +74,7 @@ type embeddingView struct {
 	start, pause, resume      *widget.Button
 	stop, save, load, evalBtn *widget.Button
 	status, warning, final    *widget.Label
+	resumeNote                *widget.Label // names the run Resume continues
 	bar                       *widget.ProgressBar
 
 	live
@@ -97,21 +101,24 @@ func newEmbeddingView(env *Env) *embeddingView {
 	v.stop = widget.NewButtonWithIcon("Stop", theme.MediaStopIcon(), func() { v.halt(true) })
 	v.save = widget.NewButtonWithIcon("Save model…", theme.DocumentSaveIcon(), v.saveModel)
 	v.load = widget.NewButtonWithIcon("Load model…", theme.FolderOpenIcon(), v.loadModel)
-	v.evalBtn = widget.NewButton("Publish this run (kNN(5), space for every panel)", v.finish)
+	v.evalBtn = widget.NewButton("Publish this run", v.finish)
 	v.status = wrapLabel("Choose an architecture and a loss, then Start.")
 	v.warning = wrapLabel("")
 	v.warning.Importance = widget.DangerImportance
 	v.warning.Hide()
 	v.final = wrapLabel("")
+	v.resumeNote = hint("")
 	v.final.TextStyle.Bold = true
 	v.bar = widget.NewProgressBar()
 
 	controls := container.NewVBox(
 		bold("Network"),
-		widget.NewForm(
+		stacked(
 			widget.NewFormItem("Architecture", v.arch),
-			widget.NewFormItem("Embedding size", v.dim),
 			widget.NewFormItem("Loss", v.loss),
+		),
+		widget.NewForm(
+			widget.NewFormItem("Embedding size", v.dim),
 			widget.NewFormItem("Epochs", v.epochs),
 			widget.NewFormItem("Batch", v.batch),
 			widget.NewFormItem("Learning rate", v.lr),
@@ -119,10 +126,11 @@ func newEmbeddingView(env *Env) *embeddingView {
 		v.oneCycle,
 		widget.NewLabel("Scaling is the Data panel's."),
 		container.NewGridWithColumns(2, v.start, v.pause, v.resume, v.stop),
+		v.resumeNote,
 		v.bar, v.status, v.warning,
 		widget.NewSeparator(),
 		container.NewGridWithColumns(2, v.save, v.load),
-		v.evalBtn, v.final,
+		v.evalBtn, hint("Publishing measures kNN(5) and makes the embedding a space of every panel."), v.final,
 	)
 	v.buildLive()
 	v.tabs = container.NewAppTabs(
@@ -151,7 +159,7 @@ func newEmbeddingView(env *Env) *embeddingView {
 	env.Workspace.OnSpacesChange(func() { uiDo(v.restoreFromWorkspace) })
 	env.Service.OnRunsChange(func() { uiDo(v.restoreFromWorkspace) })
 	v.setButtons()
-	split := container.NewHSplit(container.NewVScroll(container.NewPadded(controls)), v.tabs)
+	split := container.NewHSplit(newSidePanel(controls), v.tabs)
 	split.Offset = 0.28
 	v.content = split
 	return v
@@ -204,9 +212,11 @@ func (v *embeddingView) setButtons() {
 	set(v.load, !running)
 	published := v.result != nil && v.training != nil && v.result.runID == v.training.Record().ID
 	set(v.evalBtn, !running && v.trainer != nil && !published)
-	v.resume.SetText("Resume")
-	if v.training != nil {
-		v.resume.SetText("Resume " + v.training.Record().Name)
+	// The button stays short; the run it resumes is named under it (run
+	// names are too long for a button in the side column).
+	v.resumeNote.SetText("")
+	if v.training != nil && !v.resume.Disabled() {
+		v.resumeNote.SetText("Resume continues " + v.training.Record().Name + ".")
 	}
 }
 
@@ -318,8 +328,9 @@ func (v *embeddingView) run() {
 	v.stopped = false
 	v.warning.Hide()
 	v.result = nil
+	onEpoch := v.onEpoch
 	v.job = v.env.Jobs.Start("Training "+t.Record().Name, func(ctx context.Context, tr *progress.Tracker) error {
-		return t.Run(ctx, tr, nil)
+		return t.Run(ctx, tr, onEpoch)
 	}, func(err error) {
 		v.job = nil
 		v.refresh()
@@ -340,10 +351,18 @@ func (v *embeddingView) run() {
 			v.warning.Show()
 		}
 		v.env.setPaused(jobs.IsCancelled(err) && !v.stopped, rec.Name)
+		if jobs.IsCancelled(err) && v.stopped {
+			v.env.Notify(stoppedNote(rec.Name, rec.Epoch, rec.Epochs))
+		}
 	})
 	v.env.setPaused(false, "")
 	v.setButtons()
 	v.startPolling()
+}
+
+// stoppedNote is the status bar's line for a stopped training.
+func stoppedNote(name string, done, epochs int) string {
+	return fmt.Sprintf("Stopped: %s after %d of %d epochs (kept: Resume continues it, Publish makes it a space)", name, done, epochs)
 }
 
 // halt pauses (or stops) the running training; Stop on a paused run
@@ -363,6 +382,7 @@ func (v *embeddingView) halt(stop bool) {
 		}
 		v.env.setPaused(false, "")
 		rec := v.training.Record()
+		v.env.Notify(stoppedNote(rec.Name, rec.Epoch, rec.Epochs))
 		v.status.SetText(fmt.Sprintf("Stopped at epoch %d of %d: %s is kept as it is. Resume continues it; Publish makes it a space for the other panels.", rec.Epoch, rec.Epochs, rec.Name))
 		v.setButtons()
 	}
@@ -405,24 +425,38 @@ func (v *embeddingView) saveModel() {
 		}
 		path := w.URI().Path()
 		w.Close()
-		if err := v.saveTrainer(path); err != nil {
-			os.Remove(path)
-			v.env.ShowError(err)
-			return
-		}
-		dialog.ShowInformation("Model saved", "Saved "+filepath.Base(path), v.env.Window)
+		RememberDir(DirModel, path)
+		save := v.saver()
+		busyDo(v.env.Window, "Saving the model", "Writing "+path+"…", func() error { return save(path) }, func(err error) {
+			if err != nil {
+				os.Remove(path)
+				v.env.ShowError(err)
+				return
+			}
+			v.env.Notify("Model saved to " + path)
+			dialog.ShowInformation("Model saved", "Saved "+filepath.Base(path), v.env.Window)
+		})
 	}, v.env.Window)
+	StartInLast(d, DirModel)
 	d.SetFileName(fmt.Sprintf("embedding-%s-%s.esm", v.trainer.Config().Arch, v.trainer.Config().Loss))
 	d.Show()
 }
 
 // saveTrainer writes the model shown to path (an .esm file).
-func (v *embeddingView) saveTrainer(path string) error {
-	if st := v.env.Service.Store(); st != nil && v.training != nil {
-		_, err := v.env.Service.ExportModel(v.training.Record().ID, path)
-		return err
+func (v *embeddingView) saveTrainer(path string) error { return v.saver()(path) }
+
+// saver returns a function that writes the model shown now to a path (an
+// .esm file); it may run off the UI goroutine.
+func (v *embeddingView) saver() func(path string) error {
+	svc, trainer := v.env.Service, v.trainer
+	if st := svc.Store(); st != nil && v.training != nil {
+		id := v.training.Record().ID
+		return func(path string) error {
+			_, err := svc.ExportModel(id, path)
+			return err
+		}
 	}
-	return v.trainer.Save(path)
+	return trainer.Save
 }
 
 // loadModel makes a new run of a model file and shows it.
@@ -438,18 +472,26 @@ func (v *embeddingView) loadModel() {
 		}
 		path := r.URI().Path()
 		r.Close()
-		t, err := v.env.Service.ImportModel(context.Background(), path)
-		if err != nil {
-			v.env.ShowError(err)
-			return
-		}
-		v.setTraining(t)
-		v.resetLive()
-		v.refresh()
-		v.status.SetText(fmt.Sprintf("Loaded %s as the run %q: %s.", filepath.Base(path), t.Record().Name, v.status.Text))
-		v.setButtons()
+		RememberDir(DirModel, path)
+		svc := v.env.Service
+		var t *service.Training
+		busyDo(v.env.Window, "Loading the model", "Reading "+path+"…", func() (err error) {
+			t, err = svc.ImportModel(context.Background(), path)
+			return err
+		}, func(err error) {
+			if err != nil {
+				v.env.ShowError(err)
+				return
+			}
+			v.setTraining(t)
+			v.resetLive()
+			v.refresh()
+			v.status.SetText(fmt.Sprintf("Loaded %s as the run %q: %s.", filepath.Base(path), t.Record().Name, v.status.Text))
+			v.setButtons()
+		})
 	}, v.env.Window)
 	d.SetFilter(storage.NewExtensionFileFilter([]string{".esm"}))
+	StartInLast(d, DirModel)
 	d.Show()
 }
 

@@ -95,7 +95,7 @@ func (v *embeddingView) shape() embed.Shape {
 		return embed.Shape{Height: 28, Width: 28, Channels: 1}
 	}
 	if ds.IsImage() {
-		return embed.Shape{Height: ds.Height, Width: ds.Width, Channels: 1}
+		return embed.Shape{Height: ds.Height, Width: ds.Width, Channels: ds.NumChannels()}
 	}
 	return embed.Shape{Height: 1, Width: ds.Dim, Channels: 1}
 }

@@ -57,10 +57,10 @@ func TestAutoencoderPanelsTogether(t *testing.T) {
 
 	// k-means on the code, centroids decoded to images.
 	cv.space.refresh()
-	if indexOf(cv.space.Options, name) < 0 {
-		t.Fatalf("the code is not offered: %v", cv.space.Options)
+	if indexOf(cv.space.Select.Options, name) < 0 {
+		t.Fatalf("the code is not offered: %v", cv.space.Select.Options)
 	}
-	cv.space.SetSelected(name)
+	cv.space.Select.SetSelected(name)
 	cv.nInit.SetText("1")
 	cv.startClustering()
 	waitUntil(t, "k-means on the code", 30*time.Second, func() bool {
@@ -84,7 +84,7 @@ func TestAutoencoderPanelsTogether(t *testing.T) {
 		t.Fatal(err)
 	}
 	cv.space.refresh()
-	cv.space.SetSelected("no-decoder")
+	cv.space.Select.SetSelected("no-decoder")
 	cv.startClustering()
 	waitUntil(t, "k-means without a decoder", 30*time.Second, func() bool {
 		return cv.cl != nil && cv.cl.Space.Name == "no-decoder"

@@ -32,6 +32,8 @@ import (
 type live struct {
 	progressTab, liveTab, scatterTab fyne.CanvasObject
 	batchLoss, epochLoss, epochAcc   *FigureView
+	drift                            *FigureView // training drift (service.Training.Drift)
+	shownDrift                       int
 	liveScatter, embScatter          *Scatter
 	replay                           *widget.Slider
 	replayInfo                       *widget.Label
@@ -61,8 +63,10 @@ func (v *embeddingView) buildLive() {
 	l.batchLoss.SetMessage("The loss of every batch appears here while training runs.")
 	l.epochLoss.SetMessage("Losses per epoch.")
 	l.epochAcc.SetMessage("Accuracies per epoch.")
+	l.drift = NewFigureView("training-drift", v.env.Window)
+	l.drift.SetMessage(driftMessage)
 	csvButton := widget.NewButtonWithIcon("Export curves as CSV…", theme.DocumentSaveIcon(), v.exportCSV)
-	epochs := container.NewGridWithColumns(2, l.epochLoss, l.epochAcc)
+	epochs := container.NewGridWithColumns(3, l.epochLoss, l.epochAcc, l.drift)
 	curves := container.NewVSplit(l.batchLoss, epochs)
 	l.progressTab = container.NewBorder(nil, container.NewHBox(csvButton), nil, nil, curves)
 
@@ -76,7 +80,7 @@ func (v *embeddingView) buildLive() {
 		l.followLatest = int(f) >= len(snap.Projections)-1
 		v.showProjection(snap, int(f))
 	}
-	l.replayInfo = widget.NewLabel("The 2-D projection of a fixed validation sample is redrawn after every epoch; drag the slider to replay.")
+	l.replayInfo = wrapLabel("The 2-D projection of a fixed validation sample is redrawn after every epoch; drag the slider to replay.")
 	l.liveTab = container.NewBorder(container.NewBorder(nil, nil, widget.NewLabel("Replay:"), nil, l.replay), l.replayInfo, nil, nil, l.liveScatter)
 	l.embScatter = NewScatter()
 	l.embScatter.Link(v.env.Workspace, "embedding scatter")
@@ -91,7 +95,8 @@ func (v *embeddingView) buildLive() {
 
 func (v *embeddingView) resetLive() {
 	l := &v.live
-	l.shownProjections, l.lastStats, l.followLatest = 0, -1, true
+	l.shownProjections, l.lastStats, l.followLatest, l.shownDrift = 0, -1, true, -1
+	l.drift.SetMessage(driftMessage)
 	l.epochLoss.SetMessage("Losses per epoch appear after the first epoch.")
 	l.epochAcc.SetMessage("Accuracies per epoch appear after the first epoch.")
 	l.replay.Max, l.replay.Value = 1, 0
@@ -122,8 +127,12 @@ func (v *embeddingView) refresh() {
 	v.bar.SetValue(s.Fraction)
 	txt := fmt.Sprintf("Epoch %d of %d, batch %d of %d · %.0f images/s · %s elapsed", min(s.Epoch+1, s.Epochs), s.Epochs, s.Batch, s.BatchesPerEpoch, s.ItemsPerSecond, formatDuration(s.Elapsed))
 	if s.Done {
-		txt = fmt.Sprintf("Trained %d epochs in %s.", s.Epochs, formatDuration(s.Elapsed))
-	} else if s.ETA > 0 {
+		unit := "epochs"
+		if s.Epochs == 1 {
+			unit = "epoch"
+		}
+		txt = fmt.Sprintf("Trained %d %s in %s.", s.Epochs, unit, formatDuration(s.Elapsed))
+	} else if v.job != nil && s.ETA > 0 { // a paused, stopped or restored run has no time left to tell
 		txt += ", about " + formatDuration(s.ETA) + " left"
 	}
 	if n := len(s.EpochStats); n > 0 {
@@ -154,6 +163,7 @@ func (v *embeddingView) refresh() {
 		l.epochLoss.SetPlot(figures.EpochLoss("Loss per epoch", pts))
 		l.epochAcc.SetPlot(figures.EpochAccuracy("Accuracy per epoch", pts))
 	}
+	v.showDrift(len(s.EpochStats))
 	if n := len(s.Projections); n != l.shownProjections && n > 0 {
 		l.shownProjections = n
 		l.replay.Max = float64(max(n-1, 1))
@@ -164,6 +174,31 @@ func (v *embeddingView) refresh() {
 		l.replay.Refresh()
 	}
 	v.showReconstructions(s.Reconstructions)
+}
+
+// driftMessage stands in for the drift curve until it has a point.
+const driftMessage = "Drift: how many of each validation sample item's 10 nearest neighbours stay the same from one epoch to the next (1: settled). From the second epoch on."
+
+// showDrift draws the training drift when it has new points.
+func (v *embeddingView) showDrift(epochs int) {
+	l := &v.live
+	if v.training == nil {
+		return
+	}
+	d := v.training.Drift()
+	if len(d) == l.shownDrift || len(d) == 0 {
+		return
+	}
+	l.shownDrift = len(d)
+	ep, vals := make([]int, len(d)), make([]float64, len(d))
+	for i, p := range d {
+		ep[i], vals[i] = p.Epoch, p.Agreement
+	}
+	if n := len(d); ep[n-1] < epochs {
+		ep = append(ep, epochs) // the axis runs to the last epoch
+		vals = append(vals, math.NaN())
+	}
+	l.drift.SetPlot(figures.DriftCurve(fmt.Sprintf("Drift (%d items)", len(v.snapshot().SampleIndex)), ep, vals))
 }
 
 func epochPoints(stats []embed.EpochStat) []figures.EpochPoint {
@@ -326,10 +361,14 @@ func (v *embeddingView) exportCSV() {
 		}
 		path := wc.URI().Path()
 		wc.Close()
+		RememberDir(DirExport, path)
 		if err := figures.WriteFileAtomic(path, b.Bytes()); err != nil {
 			v.env.ShowError(err)
+			return
 		}
+		v.env.Notify("Saved the training history to " + path)
 	}, v.env.Window)
+	StartInLast(d, DirExport)
 	d.SetFileName(fmt.Sprintf("training-%s.csv", time.Now().Format("20060102-150405")))
 	d.Show()
 }

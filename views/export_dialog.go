@@ -87,7 +87,7 @@ func ShowExportDialog(win fyne.Window, name string, p *plot.Plot, w, h vg.Length
 	if p == nil || win == nil {
 		return
 	}
-	home, _ := os.UserHomeDir()
+	home := LastDir(DirExport)
 	path := widget.NewEntry()
 	path.SetText(filepath.Join(home, name+ext))
 	format := widget.NewSelect([]string{"PNG", "SVG", "PDF"}, nil)
@@ -166,20 +166,17 @@ func ShowExportDialog(win fyne.Window, name string, p *plot.Plot, w, h vg.Length
 			return
 		}
 		write := func() {
-			if err := writeFigure(p, s); err != nil {
-				dialog.ShowError(err, win)
-				return
-			}
-			dialog.ShowInformation("Figure exported", "Saved "+s.Path, win)
+			RememberDir(DirExport, s.Path)
+			busyDo(win, "Exporting figure", "Writing "+s.Path+"…", func() error { return writeFigure(p, s) }, func(err error) {
+				if err != nil {
+					dialog.ShowError(err, win)
+					return
+				}
+				dialog.ShowInformation("Figure exported", "Saved "+s.Path, win)
+			})
 		}
 		if _, err := os.Stat(s.Path); err == nil {
-			dialog.ShowConfirm("Replace "+filepath.Base(s.Path)+"?",
-				fmt.Sprintf("A file named %s already exists in %s. Replace it?", filepath.Base(s.Path), filepath.Dir(s.Path)),
-				func(ok bool) {
-					if ok {
-						write()
-					}
-				}, win)
+			confirmReplace(win, s.Path, write)
 			return
 		}
 		write()
@@ -187,6 +184,47 @@ func ShowExportDialog(win fyne.Window, name string, p *plot.Plot, w, h vg.Length
 	path.OnSubmitted = func(string) { d.Confirm() }
 	d.Resize(fyne.NewSize(640, 340))
 	d.Show()
+}
+
+// confirmReplace asks before the file at path is overwritten, saying what
+// is lost, and calls write when the user agrees.
+func confirmReplace(win fyne.Window, path string, write func()) {
+	dialog.ShowConfirm("Replace "+filepath.Base(path)+"?",
+		fmt.Sprintf("A file named %s already exists in %s. Replacing it loses what it holds now.", filepath.Base(path), filepath.Dir(path)),
+		func(ok bool) {
+			if ok {
+				write()
+			}
+		}, win)
+}
+
+// BusyHook, when set (by tests), is called on the UI goroutine when a
+// busyDo's work has finished, after its done callback.
+var BusyHook func()
+
+// busyDo runs work off the UI goroutine while a modal dialog titled title
+// says what is happening (with a moving bar), then closes it and calls
+// done with work's error on the UI goroutine: an action of a few seconds
+// (encoding a large figure) shows that it is busy and leaves the window
+// responsive.
+func busyDo(win fyne.Window, title, what string, work func() error, done func(error)) {
+	bar := widget.NewProgressBarInfinite()
+	msg := widget.NewLabel(what)
+	msg.Wrapping = fyne.TextWrapWord
+	d := dialog.NewCustomWithoutButtons(title, container.NewVBox(msg, bar), win)
+	d.Resize(fyne.NewSize(480, 120))
+	d.Show()
+	go func() {
+		err := work()
+		uiDo(func() {
+			bar.Stop()
+			d.Hide()
+			done(err)
+			if BusyHook != nil {
+				BusyHook()
+			}
+		})
+	}()
 }
 
 // writeFigure renders p as s asks and writes it atomically.

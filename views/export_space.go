@@ -32,7 +32,7 @@ func ShowExportSpaceDialog(env *Env) {
 	space := widget.NewSelect(service.SpaceLabels(choices), nil)
 	space.SetSelected(choices[len(choices)-1].Label)
 	format := widget.NewSelect([]string{"CSV", "TSV pair (projector)"}, nil)
-	home, _ := os.UserHomeDir()
+	home := LastDir(DirExport)
 	path := widget.NewEntry()
 	suggest := func() {
 		name := strings.Map(func(r rune) rune {
@@ -91,7 +91,12 @@ func ShowExportSpaceDialog(env *Env) {
 			env.ShowError(fmt.Errorf("choose a space to export"))
 			return
 		}
-		exportSpace(env, c, tsv, p)
+		write := func() { RememberDir(DirExport, p); exportSpace(env, c, tsv, p) }
+		if _, err := os.Stat(p); err == nil {
+			confirmReplace(env.Window, p, write)
+			return
+		}
+		write()
 	}, env.Window)
 	d.Resize(fyne.NewSize(640, 320))
 	d.Show()
@@ -117,6 +122,7 @@ func exportSpace(env *Env, c service.SpaceChoice, tsv bool, path string) {
 		if res.Metadata != "" {
 			wrote += " and their labels to " + filepath.Base(res.Metadata)
 		}
+		env.Notify(wrote + ".")
 		dialog.ShowInformation("Space exported", wrote+".", env.Window)
 	})
 }

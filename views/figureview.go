@@ -30,6 +30,10 @@ type FigureView struct {
 	Name string
 	// ExportWidth and ExportHeight size the exported file.
 	ExportWidth, ExportHeight vg.Length
+	// OnTapData, when set, makes the figure clickable: a click in its
+	// data area reports the point clicked in data coordinates (see
+	// figure_tap.go).
+	OnTapData func(x, y float64)
 
 	window fyne.Window
 
@@ -38,11 +42,13 @@ type FigureView struct {
 	message  string
 	size     fyne.Size // logical size of the figure area, as last laid out
 	rendered fyne.Size // logical size of the last render
+	shown    fyne.Size // logical size of the image shown
 	pending  bool
 
 	img    *canvas.Image
 	text   *widget.Label
 	export *widget.Button
+	area   *fyne.Container // holds the image (for OnTapData)
 }
 
 // NewFigureView returns an empty figure view; w parents its dialogs.
@@ -64,7 +70,7 @@ func NewFigureView(name string, w fyne.Window) *FigureView {
 // SetPlot shows p (nil clears the view).
 func (f *FigureView) SetPlot(p *plot.Plot) {
 	f.mu.Lock()
-	f.plot, f.message, f.rendered = p, "", fyne.Size{}
+	f.plot, f.message, f.rendered, f.shown = p, "", fyne.Size{}, fyne.Size{}
 	f.mu.Unlock()
 	f.scheduleRender()
 }
@@ -144,11 +150,16 @@ func (f *FigureView) scheduleRender() {
 		if c := fyne.CurrentApp().Driver().CanvasForObject(f); c != nil {
 			scale = c.Scale()
 		}
-		wPx, hPx := int(size.Width*scale), int(size.Height*scale)
-		img := figures.Render(p, wPx, hPx, float64(96*scale))
+		d := drawnSize(p, size)
+		k := renderFactor(p, d)
+		wPx, hPx := int(k*d.Width*scale), int(k*d.Height*scale)
+		img := figures.Render(fitTitle(p, k*d.Width), wPx, hPx, float64(96*scale))
 		uiDo(func() {
 			f.mu.Lock()
 			current := f.plot == p
+			if current {
+				f.shown = size
+			}
 			f.mu.Unlock()
 			if !current {
 				return
@@ -156,15 +167,42 @@ func (f *FigureView) scheduleRender() {
 			f.img.Image = img
 			f.img.Show()
 			f.text.Hide()
-			f.export.Enable()
+			setEnabled(f.export, !figures.Empty(p)) // an empty plot has nothing to export
 			f.img.Refresh()
 		})
 	}()
 }
 
+// drawnSize is the part of an area of the given size that p is drawn in:
+// all of it, or the largest rectangle of p's preferred shape
+// (figures.Aspect), centred.
+func drawnSize(p *plot.Plot, size fyne.Size) fyne.Size {
+	a, ok := figures.Aspect(p)
+	if !ok || size.Height <= 0 {
+		return size
+	}
+	if float64(size.Width/size.Height) > a {
+		return fyne.NewSize(size.Height*float32(a), size.Height)
+	}
+	return fyne.NewSize(size.Width, size.Width/float32(a))
+}
+
+// fitTitle returns p, or a shallow copy of p whose title is set smaller
+// (down to 6 points) so that it fits a figure width logical pixels wide.
+func fitTitle(p *plot.Plot, width float32) *plot.Plot {
+	avail := vg.Length(width*pointsPerPixel) - vg.Points(12)
+	w := p.Title.TextStyle.Width(p.Title.Text)
+	if p.Title.Text == "" || w <= avail || avail <= 0 {
+		return p
+	}
+	q := *p
+	q.Title.TextStyle.Font.Size = max(q.Title.TextStyle.Font.Size*avail/w, vg.Points(6))
+	return &q
+}
+
 // TappedSecondary opens the export menu on right-click (fyne.SecondaryTappable).
 func (f *FigureView) TappedSecondary(e *fyne.PointEvent) {
-	if f.Plot() == nil {
+	if p := f.Plot(); p == nil || figures.Empty(p) {
 		return
 	}
 	items := []*fyne.MenuItem{}
@@ -187,15 +225,21 @@ func (f *FigureView) CopyToClipboard() {
 	if p == nil || f.window == nil {
 		return
 	}
-	data, err := figures.EncodeDPI(p, f.ExportWidth, f.ExportHeight, ".png", 150)
-	if err == nil {
-		var msg string
-		if msg, err = copyImage(f.window, data); err == nil {
-			dialog.ShowInformation("Figure copied", msg, f.window)
-			return
+	var data []byte
+	w, h := f.ExportWidth, f.ExportHeight
+	busyDo(f.window, "Copying figure", "Drawing the figure for the clipboard…", func() (err error) {
+		data, err = figures.EncodeDPI(p, w, h, ".png", 150)
+		return err
+	}, func(err error) {
+		if err == nil {
+			var msg string
+			if msg, err = copyImage(f.window, data); err == nil {
+				dialog.ShowInformation("Figure copied", msg, f.window)
+				return
+			}
 		}
-	}
-	dialog.ShowError(err, f.window)
+		dialog.ShowError(err, f.window)
+	})
 }
 
 // ShowExportDialog asks where to save the figure (PNG unless another
@@ -222,6 +266,7 @@ func (f *FigureView) CreateRenderer() fyne.WidgetRenderer {
 	f.text.SetText(f.message)
 	header := container.NewHBox(layout.NewSpacer(), f.export)
 	area := container.New(&watchLayout{onResize: f.areaResized}, f.img, f.text)
+	f.area = area
 	content := container.NewBorder(header, nil, nil, nil, area)
 	return widget.NewSimpleRenderer(content)
 }

@@ -2,7 +2,6 @@ package views
 
 import (
 	"fmt"
-	"image"
 	"slices"
 
 	"fyne.io/fyne/v2"
@@ -170,16 +169,15 @@ func (g *Gallery) SetItems(title string, items []Thumb) {
 // Items returns the thumbnails shown.
 func (g *Gallery) Items() []Thumb { return g.grid.Items() }
 
-// Figure draws the gallery as a gonum/plot figure (greyscale thumbnails
-// only), GalleryColumns to a row.
+// Figure draws the gallery as a gonum/plot figure, GalleryColumns to a
+// row (greyscale thumbnails ink on paper, colour ones as they are).
 func (g *Gallery) Figure() *plot.Plot {
 	var rows [][]figures.Tile
 	for i, it := range g.items {
 		if i%GalleryColumns == 0 {
 			rows = append(rows, nil)
 		}
-		gray, _ := it.Image.(*image.Gray)
-		rows[len(rows)-1] = append(rows[len(rows)-1], figures.Tile{Image: gray, Caption: it.Caption})
+		rows[len(rows)-1] = append(rows[len(rows)-1], figures.Tile{Image: it.Image, Caption: it.Caption})
 	}
 	return figures.ImageGrid(g.title.Text, rows, nil)
 }

@@ -50,7 +50,7 @@ type lowRankView struct {
 func newLowRankView(env *Env) *lowRankView {
 	v := &lowRankView{env: env}
 	v.k, v.gammaA, v.gammaY, v.iters = entryWith("2"), entryWith("0"), entryWith("0"), entryWith("50")
-	v.nonNeg = widget.NewCheck("non-negative A and Y (archetypes that look like images)", nil)
+	v.nonNeg = widget.NewCheck("non-negative A and Y (archetypes)", nil)
 	v.nonNeg.SetChecked(true)
 	v.fitButton = widget.NewButton("Fit GLRM", v.startFit)
 	v.fitButton.Importance = widget.HighImportance
@@ -113,7 +113,7 @@ func newLowRankView(env *Env) *lowRankView {
 			v.summary.SetText("Choose the rank k, then Fit GLRM.")
 		})
 	})
-	split := container.NewHSplit(container.NewVScroll(container.NewPadded(controls)), v.tabs)
+	split := container.NewHSplit(newSidePanel(controls), v.tabs)
 	split.Offset = 0.27
 	v.content = split
 	return v
@@ -209,20 +209,20 @@ func (v *lowRankView) show() {
 	v.showRepresentation()
 }
 
-// archetypeImage shows an archetype scaled to its own range, so that
-// archetypes of any magnitude are visible.
-func archetypeImage(ds *dataset.Dataset, y []float32) *image.Gray {
+// archetypeImage shows an archetype scaled to its own range (all
+// channels together), so that archetypes of any magnitude are visible.
+func archetypeImage(ds *dataset.Dataset, y []float32) image.Image {
 	lo, hi := y[0], y[0]
 	for _, v := range y {
 		lo, hi = min(lo, v), max(hi, v)
 	}
-	img := image.NewGray(image.Rect(0, 0, ds.Width, ds.Height))
+	pix := make([]uint8, len(y))
 	for j, v := range y {
 		if hi > lo {
-			img.Pix[j] = uint8(255 * (v - lo) / (hi - lo))
+			pix[j] = uint8(255 * (v - lo) / (hi - lo))
 		}
 	}
-	return img
+	return dataset.PixelImage(pix, ds.Width, ds.Height, ds.NumChannels())
 }
 
 // reconstructionFigure shows one training image of each class beside its

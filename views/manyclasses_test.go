@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"fyne.io/fyne/v2"
 
@@ -53,9 +52,7 @@ func TestPanelsFitWithManyClasses(t *testing.T) {
 	if err := env.Workspace.SetData(ds); err != nil {
 		t.Fatal(err)
 	}
-	waitUntil(t, "the panels' automatic work", 60*time.Second, func() bool { return len(env.Jobs.Active()) == 0 })
-	testUI.sleep(200 * time.Millisecond)
-	waitUntil(t, "the panels' automatic work", 60*time.Second, func() bool { return len(env.Jobs.Active()) == 0 })
+	waitJobs(t, env, "the panels' automatic work", jobLimit)
 	for id, min := range sizes {
 		var s fyne.Size
 		testUI.do(func() { s = min() })

@@ -20,6 +20,7 @@ import (
 	"embedscope/app/jobs"
 	"embedscope/app/service"
 	"embedscope/app/workspace"
+	"embedscope/ml/dataset"
 	"embedscope/ml/progress"
 	"embedscope/views/figures"
 )
@@ -46,13 +47,16 @@ type mapsView struct {
 	job    *jobs.Job
 	paused bool
 	resume chan struct{} // closed to release a paused fit
-	mu     sync.Mutex    // guards latest (written by the fit's callback)
+	mu     sync.Mutex    // guards latest, frames and parked (written by the fit's callback)
 	latest []float32
+	frames int // frames of the fit so far
+	parked int // the frame the fit waits at while paused, else -1
 
 	items   []workspace.Item // the items of the map, in its row order
 	labels  []int
 	final   blas32.General
 	gen     int
+	basis   mapBasis // what the map was made of
 	started time.Time
 	what    string // "t-SNE" or "UMAP", for titles
 }
@@ -84,15 +88,17 @@ func newMapsView(env *Env) *mapsView {
 	v.quality.TextStyle.Bold = true
 	controls := container.NewVBox(
 		bold("Map"),
-		widget.NewForm(
+		stacked(
 			widget.NewFormItem("Method", v.method),
-			widget.NewFormItem("Input", v.input),
+			widget.NewFormItem("Input", v.input.Select),
 			widget.NewFormItem("Points", v.points),
+		),
+		widget.NewForm(
 			widget.NewFormItem("N", v.n),
 			widget.NewFormItem("Seed", v.seed),
 		),
 		v.forms.tsne, v.forms.umap,
-		container.NewGridWithColumns(3, v.start, v.pause, v.stop),
+		v.start, container.NewGridWithColumns(2, v.pause, v.stop),
 		v.info, v.quality, v.export,
 	)
 	v.method.SetSelected(methodTSNE)
@@ -114,10 +120,12 @@ func newMapsView(env *Env) *mapsView {
 			if v.job != nil {
 				v.job.Cancel()
 				v.release()
+				return
 			}
+			v.rebase()
 		})
 	})
-	split := container.NewHSplit(container.NewVScroll(container.NewPadded(controls)), v.scatter)
+	split := container.NewHSplit(newSidePanel(controls), v.scatter)
 	split.Offset = 0.26
 	v.content = split
 	return v
@@ -168,7 +176,11 @@ func (v *mapsView) release() {
 func (v *mapsView) frame(ctx context.Context, Y []float32, redraw chan struct{}) {
 	v.mu.Lock()
 	v.latest = Y
+	v.frames++
 	wait, paused := v.resume, v.paused
+	if paused {
+		v.parked = v.frames
+	}
 	v.mu.Unlock()
 	select {
 	case redraw <- struct{}{}:
@@ -179,6 +191,9 @@ func (v *mapsView) frame(ctx context.Context, Y []float32, redraw chan struct{})
 		case <-wait:
 		case <-ctx.Done():
 		}
+		v.mu.Lock()
+		v.parked = -1
+		v.mu.Unlock()
 	}
 }
 
@@ -289,11 +304,15 @@ func (v *mapsView) run() {
 	}
 	gen := ws.Generation()
 	v.items, v.gen, v.what = mj.items, gen, mj.what
+	v.basis = mapBasisOf(ws)
 	v.labels = make([]int, len(mj.items))
 	for i, it := range mj.items {
 		v.labels[i] = it.Label()
 	}
 	v.paused, v.final = false, blas32.General{}
+	v.mu.Lock()
+	v.latest, v.frames, v.parked = nil, 0, -1
+	v.mu.Unlock()
 	v.info.SetText("Reducing to 50 dimensions with PCA and finding neighbours…")
 	if mj.note != "" {
 		v.info.SetText("Note: " + mj.note + ". " + v.info.Text)
@@ -384,6 +403,51 @@ func (v *mapsView) showOutcome(data string, o *mapOutcome) {
 	v.setButtons()
 }
 
+// mapBasis is what a map's items depend on: the data set, its split and
+// its scaling.
+type mapBasis struct {
+	data    *dataset.Dataset
+	split   dataset.SplitOptions
+	scaling dataset.Scaling
+}
+
+func mapBasisOf(ws *workspace.Workspace) mapBasis {
+	return mapBasis{ws.Data(), ws.SplitOptions(), ws.Scaling()}
+}
+
+// rebase follows a change of the workspace (another data set, split or
+// scaling, or a session opened) when no map is being made: a map made on
+// the same data, split and scaling (a session of the same workspace) is
+// linked again to the new workspace, so its colour menu and selection
+// rings work; any other map is taken down.
+func (v *mapsView) rebase() {
+	if v.final.Rows == 0 {
+		return
+	}
+	ws := v.env.Workspace
+	if mapBasisOf(ws) != v.basis {
+		v.items, v.final, v.labels = nil, blas32.General{}, nil
+		v.scatter.SetData(ScatterData{})
+		v.info.SetText("The data, split or scaling changed: make the map again.")
+		v.quality.SetText("")
+		v.setButtons()
+		return
+	}
+	splits := ws.Splits()
+	for i, it := range v.items { // the same items in the new splits
+		switch it.Split.Name {
+		case splits.Train.Name:
+			v.items[i].Split = splits.Train
+		case splits.Val.Name:
+			v.items[i].Split = splits.Val
+		case splits.Test.Name:
+			v.items[i].Split = splits.Test
+		}
+	}
+	v.gen = ws.Generation()
+	v.show(v.final.Data, v.scatter.data.Title)
+}
+
 func (v *mapsView) elapsed() string { return formatDuration(time.Since(v.started)) }
 
 // show draws map Y (n×2, row-major) of the view's items (the first n when
@@ -436,10 +500,14 @@ func (v *mapsView) exportCSV() {
 		}
 		path := wc.URI().Path()
 		wc.Close()
+		RememberDir(DirExport, path)
 		if err := figures.WriteFileAtomic(path, f.Vectors); err != nil {
 			v.env.ShowError(err)
+			return
 		}
+		v.env.Notify("Saved the map to " + path)
 	}, v.env.Window)
+	StartInLast(d, DirExport)
 	d.SetFileName(name + ".csv")
 	d.Show()
 }

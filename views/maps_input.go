@@ -64,13 +64,12 @@ func newMapForms() *mapForms {
 	f.neighbors, f.minDist, f.spread, f.ep = entryWith("15"), entryWith("0.1"), entryWith("1"), entryWith("auto")
 	f.metric = widget.NewSelect([]string{"euclidean", "cosine"}, nil)
 	f.metric.SetSelected("euclidean")
-	f.supervised = widget.NewCheck("supervised: training classes shape the map", nil)
+	f.supervised = widget.NewCheck("supervised (classes shape the map)", nil)
 	f.tsne = container.NewVBox(widget.NewForm(
 		widget.NewFormItem("Perplexity", f.perplexity),
-		widget.NewFormItem("Exaggeration", f.exaggeration),
 		widget.NewFormItem("Iterations", f.iters),
 		widget.NewFormItem("Learning rate", f.lr),
-	))
+	), stacked(widget.NewFormItem("Exaggeration", f.exaggeration)))
 	f.umap = container.NewVBox(widget.NewForm(
 		widget.NewFormItem("Neighbours", f.neighbors),
 		widget.NewFormItem("Min. distance", f.minDist),

@@ -8,7 +8,9 @@ package views
 
 import (
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/widget"
 
 	"embedscope/app/jobs"
 	"embedscope/app/service"
@@ -43,6 +45,17 @@ type Env struct {
 	// OnPaused, when set (by the app's status bar), is told when a
 	// training is paused (name) or no longer paused ("").
 	OnPaused func(name string)
+	// OnNote, when set (by the app's status bar), shows what an action
+	// just did until the next job starts.
+	OnNote func(text string)
+}
+
+// Notify says in the status bar what an action just did ("Session saved
+// to …", "Stopped: …"); it is called on the UI goroutine.
+func (e *Env) Notify(text string) {
+	if e.OnNote != nil {
+		e.OnNote(text)
+	}
 }
 
 // setPaused tells the status bar that a training is paused (or not).
@@ -82,6 +95,15 @@ type Panel struct {
 	View func(env *Env) fyne.CanvasObject
 }
 
+// Content builds the panel's view under its introduction, as its tab
+// shows it. The introduction is in the normal text colour, italic (grey
+// text is hard to read on the dark theme).
+func (p Panel) Content(env *Env) fyne.CanvasObject {
+	intro := widget.NewLabelWithStyle(p.Intro, fyne.TextAlignLeading, fyne.TextStyle{Italic: true})
+	intro.Wrapping = fyne.TextWrapWord
+	return container.NewBorder(intro, nil, nil, nil, p.View(env))
+}
+
 // Panels lists the panels in tab order.
 var Panels = []Panel{
 	dataPanel,
@@ -91,6 +113,7 @@ var Panels = []Panel{
 	clustersPanel,
 	lowRankPanel,
 	mapsPanel,
+	comparePanel,
 	selectionPanel,
 	runsPanel,
 }

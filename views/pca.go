@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"embedscope/app/jobs"
+	"embedscope/app/runs"
 	"embedscope/app/service"
 	"embedscope/app/workspace"
 	"embedscope/ml/dataset"
@@ -158,7 +159,7 @@ func newPCAView(env *Env) *pcaView {
 	keepSelect(ws, "pca.weights", v.weights)
 	env.Workspace.OnChange(func() { uiDo(v.dataChanged) })
 
-	split := container.NewHSplit(container.NewVScroll(container.NewPadded(controls)), v.tabs)
+	split := container.NewHSplit(newSidePanel(controls), v.tabs)
 	split.Offset = 0.26
 	v.content = split
 	return v
@@ -437,4 +438,12 @@ func neighbourThumbs(ds *dataset.Dataset, train dataset.Split, search *service.T
 		out = append(out, th)
 	}
 	return out
+}
+
+// AutomaticSpace reports whether sp is the PCA that the PCA panel fits on
+// its own whenever a data set opens (DefaultPCAComponents components, or
+// the data's width when narrower): opening the data again makes it again,
+// so closing the data set loses nothing of it.
+func AutomaticSpace(sp *workspace.Space, dim int) bool {
+	return sp.Kind == runs.KindPCA && sp.Name == fmt.Sprintf("PCA-%d", min(DefaultPCAComponents, dim))
 }

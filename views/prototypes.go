@@ -62,7 +62,7 @@ func newPrototypesView(env *Env) *prototypesView {
 	v.evalSplit = widget.NewSelect(nil, func(string) { v.analyse() })
 	v.space = newSpacePicker(env, "prototypes.space", nil, nil, func(string) { v.refit() })
 	v.accuracy = wrapLabel("")
-	v.seedSplit = widget.NewButton("Use the seed's 80/20 train/validation split", func() {
+	v.seedSplit = widget.NewButton("Use the seed's 80/20 split", func() {
 		opts := env.Workspace.SplitOptions()
 		opts.ValFraction = dataset.DefaultValFraction
 		if err := env.Workspace.SetSplit(opts); err != nil {
@@ -72,7 +72,7 @@ func newPrototypesView(env *Env) *prototypesView {
 	v.splitClass = widget.NewSelect(nil, nil)
 	v.splitK = entryWith("3")
 	v.splitButton = widget.NewButton("Split with k-means", v.splitAClass)
-	v.resetButton = widget.NewButton("Back to one mean per class", func() { v.refit() })
+	v.resetButton = widget.NewButton("One mean per class", func() { v.refit() })
 	v.splitInfo = wrapLabel("")
 	v.knnK = entryWith("5")
 	v.knnButton = widget.NewButton("kNN accuracy", v.runKNN)
@@ -85,10 +85,8 @@ func newPrototypesView(env *Env) *prototypesView {
 
 	controls := container.NewVBox(
 		bold("Nearest prototype"),
-		widget.NewForm(
-			widget.NewFormItem("Feature space", v.space),
-			widget.NewFormItem("Evaluate on", v.evalSplit),
-		),
+		stacked(widget.NewFormItem("Feature space", v.space.Select)),
+		widget.NewForm(widget.NewFormItem("Evaluate on", v.evalSplit)),
 		v.accuracy, v.seedSplit,
 		widget.NewSeparator(),
 		bold("Split a class"),
@@ -129,7 +127,7 @@ func newPrototypesView(env *Env) *prototypesView {
 	v.sweep.SetMessage("Press “Sweep k” (left).")
 
 	confTab := container.NewVSplit(container.NewScroll(v.confusion), v.cellGallery)
-	confTab.Offset = 0.6
+	confTab.Offset = 0.66
 	errTab := container.NewVSplit(v.far, v.wrong)
 	v.whyTab = container.NewTabItem("Why this prediction?", container.NewBorder(v.whyInfo, nil, nil, nil, v.why))
 	v.tabs = container.NewAppTabs(
@@ -141,7 +139,7 @@ func newPrototypesView(env *Env) *prototypesView {
 		container.NewTabItem("k sweep", v.sweep),
 	)
 	env.Workspace.OnChange(func() { uiDo(v.refit) })
-	split := container.NewHSplit(container.NewVScroll(container.NewPadded(controls)), v.tabs)
+	split := container.NewHSplit(newSidePanel(controls), v.tabs)
 	split.Offset = 0.26
 	v.content = split
 	return v
@@ -240,7 +238,7 @@ func prototypeFigure(ds *dataset.Dataset, fit *service.Prototypes) *plot.Plot {
 	if !ds.IsImage() {
 		return nil
 	}
-	images := make([]*image.Gray, fit.Model.Centers.Rows)
+	images := make([]image.Image, fit.Model.Centers.Rows)
 	for r := range images {
 		if images[r] = fit.PrototypeImage(ds, r); images[r] == nil {
 			return nil

@@ -35,16 +35,16 @@ var runColumns = []struct {
 	text  func(r runs.Record) string
 	key   func(r runs.Record) string
 }{
-	{"Name", 260, func(r runs.Record) string { return r.Name }, func(r runs.Record) string { return strings.ToLower(r.Name) }},
+	{"Name", 250, func(r runs.Record) string { return r.Name }, func(r runs.Record) string { return strings.ToLower(r.Name) }},
 	{"Kind", 100, func(r runs.Record) string { return r.Kind }, func(r runs.Record) string { return r.Kind }},
-	{"Status", 170, func(r runs.Record) string { return r.StatusText() }, func(r runs.Record) string { return r.StatusText() }},
-	{"kNN(5) val", 90, metricCell("knn5_val"), metricKey("knn5_val")},
-	{"kNN(5) test", 90, metricCell("knn5_test"), metricKey("knn5_test")},
-	{"Quality", 330, qualityText, qualityText},
-	{"Time", 80, func(r runs.Record) string { return formatDuration(time.Duration(r.Seconds * float64(time.Second))) },
+	{"Status", 175, func(r runs.Record) string { return r.StatusText() }, func(r runs.Record) string { return r.StatusText() }},
+	{"kNN(5) val", 100, metricCell("knn5_val"), metricKey("knn5_val")},
+	{"kNN(5) test", 100, metricCell("knn5_test"), metricKey("knn5_test")},
+	{"Quality", 250, qualityText, qualityText},
+	{"Time", 100, func(r runs.Record) string { return formatDuration(time.Duration(r.Seconds * float64(time.Second))) },
 		func(r runs.Record) string { return fmt.Sprintf("%012.1f", r.Seconds) }},
 	{"Created", 140, func(r runs.Record) string { return r.Created.Local().Format("2006-01-02 15:04") },
-		func(r runs.Record) string { return r.Created.UTC().Format(time.RFC3339) }},
+		func(r runs.Record) string { return r.Created.UTC().Format("2006-01-02T15:04:05.000000000") }},
 }
 
 func metricCell(name string) func(runs.Record) string {
@@ -76,8 +76,10 @@ func qualityText(r runs.Record) string {
 			parts = append(parts, fmt.Sprintf(format, v))
 		}
 	}
-	add("knn5_map", "5-NN in map %.4f")
-	add("trustworthiness5", "trustworthiness %.4f")
+	add("knn5_map", "5-NN map %.4f")
+	add("trustworthiness5", "trust %.4f")
+	add("trust10_pixels", "T(10) %.4f")
+	add("agreement_pixels", "agreement %.3f")
 	add("purity_weighted", "purity %.3f")
 	add("nmi", "NMI %.3f")
 	if v, ok := m["explained_variance"]; ok {
@@ -96,7 +98,9 @@ type runsView struct {
 	content fyne.CanvasObject
 	table   *widget.Table
 	list    []runs.Record
-	sortCol int
+	sortCol int   // index in runColumns
+	cols    []int // the columns shown (indices in runColumns): all, or without time and date when narrow
+	width   float32
 	desc    bool
 	sel     int // selected row, −1 when none
 	info    *widget.Label
@@ -107,8 +111,11 @@ type runsView struct {
 
 func newRunsView(env *Env) *runsView {
 	v := &runsView{env: env, sortCol: len(runColumns) - 1, desc: true, sel: -1}
+	for i := range runColumns {
+		v.cols = append(v.cols, i)
+	}
 	v.table = widget.NewTableWithHeaders(
-		func() (int, int) { return len(v.list), len(runColumns) },
+		func() (int, int) { return len(v.list), len(v.cols) },
 		func() fyne.CanvasObject {
 			l := widget.NewLabel("")
 			l.Truncation = fyne.TextTruncateEllipsis
@@ -116,18 +123,19 @@ func newRunsView(env *Env) *runsView {
 		},
 		func(id widget.TableCellID, o fyne.CanvasObject) {
 			if id.Row < len(v.list) {
-				o.(*widget.Label).SetText(runColumns[id.Col].text(v.list[id.Row]))
+				o.(*widget.Label).SetText(runColumns[v.cols[id.Col]].text(v.list[id.Row]))
 			}
 		})
 	v.table.ShowHeaderColumn = false
 	v.table.CreateHeader = func() fyne.CanvasObject { return widget.NewButton("", nil) }
 	v.table.UpdateHeader = func(id widget.TableCellID, o fyne.CanvasObject) {
 		b := o.(*widget.Button)
-		if id.Col < 0 || id.Col >= len(runColumns) {
+		if id.Col < 0 || id.Col >= len(v.cols) {
 			return
 		}
-		title := runColumns[id.Col].title
-		if id.Col == v.sortCol {
+		col := v.cols[id.Col]
+		title := runColumns[col].title
+		if col == v.sortCol {
 			if v.desc {
 				title += " ▼"
 			} else {
@@ -135,12 +143,9 @@ func newRunsView(env *Env) *runsView {
 			}
 		}
 		b.SetText(title)
-		col := id.Col
 		b.OnTapped = func() { v.sortBy(col) }
 	}
-	for i, c := range runColumns {
-		v.table.SetColumnWidth(i, c.width)
-	}
+	v.fitColumns(1e6)
 	v.table.OnSelected = func(id widget.TableCellID) {
 		v.sel = id.Row
 		v.updateButtons()
@@ -159,7 +164,8 @@ func newRunsView(env *Env) *runsView {
 	v.show = widget.NewButtonWithIcon("Show", theme.VisibilityIcon(), v.showRun)
 	v.export = widget.NewButtonWithIcon("Export…", theme.DocumentSaveIcon(), v.exportRun)
 	bar := container.NewHBox(refresh, folder, widget.NewSeparator(), v.show, v.rename, v.again, v.export, v.remove)
-	v.content = container.NewBorder(container.NewVBox(container.NewHScroll(bar), v.info), v.folder, nil, nil, v.table)
+	v.content = container.NewBorder(container.NewVBox(container.NewHScroll(bar), v.info), v.folder, nil, nil,
+		container.New(runsTableLayout{v}, v.table))
 	env.Service.OnRunsChange(func() { uiDo(v.reload) })
 	env.Workspace.OnChange(func() { uiDo(v.reload) })
 	v.reload()
@@ -227,6 +233,7 @@ func (v *runsView) selected() (runs.Record, bool) {
 
 func (v *runsView) updateButtons() {
 	r, ok := v.selected()
+	v.showSelected(r, ok)
 	training := ok && (r.Kind == runs.KindEmbedding || r.Kind == runs.KindAutoencoder)
 	setEnabled(v.rename, ok && r.Status != runs.Damaged)
 	setEnabled(v.remove, ok)
@@ -348,8 +355,10 @@ func (v *runsView) exportRun() {
 			}
 			path := w.URI().Path()
 			w.Close()
+			RememberDir(DirExport, path)
 			v.writeExport(r, format.Selected, path)
 		}, v.env.Window)
+		StartInLast(d, DirExport)
 		d.SetFileName(safeFileName(r.Name) + ext)
 		d.Show()
 	}, v.env.Window)
@@ -414,4 +423,74 @@ func safeFileName(name string) string {
 		s = strings.ReplaceAll(s, "--", "-")
 	}
 	return strings.Trim(s, "-")
+}
+
+// narrowColumns are the columns left out when the table is narrower than
+// all columns together (Time and Created: the selected run's line above
+// the table names them).
+var narrowColumns = map[string]bool{"Time": true, "Created": true}
+
+// runsFlexColumn is the column that takes the width the others leave.
+const runsFlexColumn = "Quality"
+
+// fitColumns sets the columns for a table width w: all of them when they
+// fit, else all but narrowColumns; the Quality column takes what the
+// others leave (at least its own width).
+func (v *runsView) fitColumns(w float32) {
+	if w == v.width {
+		return
+	}
+	v.width = w
+	// Room for the table's borders and a vertical scroll bar.
+	avail := w - 2*theme.Padding() - theme.ScrollBarSize()
+	total := float32(0)
+	for _, c := range runColumns {
+		total += c.width
+	}
+	cols := make([]int, 0, len(runColumns))
+	for i, c := range runColumns {
+		if total <= avail || !narrowColumns[c.title] {
+			cols = append(cols, i)
+		}
+	}
+	fixed := float32(0)
+	for _, i := range cols {
+		if runColumns[i].title != runsFlexColumn {
+			fixed += runColumns[i].width
+		}
+	}
+	v.cols = cols
+	// Room for the dividers between the columns.
+	avail -= float32(len(cols)+1) * theme.SeparatorThicknessSize()
+	for j, i := range cols {
+		width := runColumns[i].width
+		if runColumns[i].title == runsFlexColumn {
+			width = max(width, avail-fixed)
+		}
+		v.table.SetColumnWidth(j, width)
+	}
+	v.table.Refresh()
+}
+
+// showSelected names the selected run's time and creation date (the
+// columns a narrow table leaves out) in the line above the table.
+func (v *runsView) showSelected(r runs.Record, ok bool) {
+	if !ok || v.env.Workspace.Data() == nil {
+		return
+	}
+	v.info.SetText(fmt.Sprintf("%d runs of %s. Selected: %s — created %s, computed in %s. Click a column title to sort.",
+		len(v.list), v.env.Workspace.Data().Name, r.Name, r.Created.Local().Format("2006-01-02 15:04"),
+		formatDuration(time.Duration(r.Seconds*float64(time.Second)))))
+}
+
+// runsTableLayout gives the runs table all of its space and fits its
+// columns to the width.
+type runsTableLayout struct{ v *runsView }
+
+func (l runsTableLayout) MinSize(objs []fyne.CanvasObject) fyne.Size { return objs[0].MinSize() }
+
+func (l runsTableLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	l.v.fitColumns(size.Width)
+	objs[0].Move(fyne.NewPos(0, 0))
+	objs[0].Resize(size)
 }

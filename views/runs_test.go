@@ -48,8 +48,8 @@ func TestRunsScenario(t *testing.T) {
 	if seed.Status != runs.Stopped || seed.Epoch != 0 || seed.Space != nil {
 		t.Fatalf("the stopped seed net %+v", seed)
 	}
-	if !strings.Contains(ev.resume.Text, seed.Name) {
-		t.Errorf("Resume says %q, not the run it resumes", ev.resume.Text)
+	if !strings.Contains(ev.resumeNote.Text, seed.Name) || ev.resume.Disabled() {
+		t.Errorf("Resume (enabled: %v) is said to continue %q, not the run it resumes", !ev.resume.Disabled(), ev.resumeNote.Text)
 	}
 
 	// Both are listed; the MLP is still the published space.
@@ -64,8 +64,8 @@ func TestRunsScenario(t *testing.T) {
 	if env.Workspace.Space(mlp.ID) == nil || env.Workspace.Space(seed.ID) != nil {
 		t.Error("stopping the seed net changed which spaces the panels use")
 	}
-	if indexOf(cv.space.Options, mlp.Name) < 0 || indexOf(cv.space.Options, seed.Name) >= 0 {
-		t.Errorf("Clusters offers %v", cv.space.Options)
+	if indexOf(cv.space.Select.Options, mlp.Name) < 0 || indexOf(cv.space.Select.Options, seed.Name) >= 0 {
+		t.Errorf("Clusters offers %v", cv.space.Select.Options)
 	}
 
 	// Rename the MLP: the new name is in every panel's list.
@@ -73,7 +73,7 @@ func TestRunsScenario(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitUntil(t, "the new name everywhere", 5*time.Second, func() bool {
-		return indexOf(cv.space.Options, "my MLP") >= 0 && rv.list[indexOfRun(rv.list, mlp.ID)].Name == "my MLP"
+		return indexOf(cv.space.Select.Options, "my MLP") >= 0 && rv.list[indexOfRun(rv.list, mlp.ID)].Name == "my MLP"
 	})
 
 	// Publishing the stopped run is an explicit choice.

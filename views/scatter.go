@@ -35,6 +35,12 @@ type ScatterData struct {
 	// workspace (see Link): the selection is highlighted, and points can
 	// be coloured by any labelling.
 	Items []int
+	// Colors, when set, colours class c with Colors[c] instead of the
+	// class palette (e.g. a sequential scale over bins of a value).
+	Colors []color.NRGBA
+	// ColourName names the colouring of Labels in the scatter's colour
+	// list (linked scatters); empty means "true class".
+	ColourName string
 }
 
 // Mark is a labelled marker drawn over the points.
@@ -67,6 +73,7 @@ type Scatter struct {
 	full, view figures.Rect
 	hover, sel int
 	highlight  []int
+	trails     []Trail       // lines drawn over the points (scatter_morph.go)
 	area       fyne.Position // top left of the plot area in the widget
 	areaSize   fyne.Size
 	scale      float32        // canvas pixels per logical pixel
@@ -155,14 +162,15 @@ func (s *Scatter) SetData(d ScatterData) error {
 		return fmt.Errorf("scatter: %d item positions for %d points", len(d.Items), n)
 	}
 	s.data = figures.Projection{X: append([]float32(nil), d.X...), Y: append([]float32(nil), d.Y...),
-		Classes: append([]string(nil), d.Classes...), Title: d.Title, XLabel: d.XLabel, YLabel: d.YLabel}
+		Classes: append([]string(nil), d.Classes...), Title: d.Title, XLabel: d.XLabel, YLabel: d.YLabel,
+		Colors: append([]color.NRGBA(nil), d.Colors...)}
 	if d.Labels != nil {
 		s.data.Labels = append([]int(nil), d.Labels...)
 	}
-	s.sel2.truth, s.sel2.items = s.data, d.Items
+	s.sel2.truth, s.sel2.items, s.sel2.truthName = s.data, d.Items, d.ColourName
 	s.marks, s.order = append([]Mark(nil), d.Marks...), figures.DrawOrder(n)
 	s.full = figures.Bounds(s.data)
-	s.view, s.hover, s.sel, s.highlight = s.full, -1, -1, nil
+	s.view, s.hover, s.sel, s.highlight, s.trails = s.full, -1, -1, nil, nil
 	u := &s.ui
 	u.title.Text, u.xLabel.Text, u.yLabel.Text = d.Title, d.XLabel, d.YLabel
 	s.setLegend()
@@ -188,7 +196,7 @@ func (s *Scatter) setLegend() {
 		hint.TextSize = theme.CaptionTextSize()
 		objs = append(objs, hint)
 		for c, name := range s.data.Classes {
-			objs = append(objs, newLegendEntry(name, figures.ClassColor(c), func() { s.SetClassVisible(c, !s.ClassVisible(c)) }))
+			objs = append(objs, newLegendEntry(name, s.data.ColorOf(c), func() { s.SetClassVisible(c, !s.ClassVisible(c)) }))
 		}
 	}
 	s.ui.legend.Objects = objs

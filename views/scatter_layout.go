@@ -30,7 +30,7 @@ type scatterRenderer struct {
 func (r *scatterRenderer) Objects() []fyne.CanvasObject { return r.objects }
 func (r *scatterRenderer) Destroy()                     {}
 func (r *scatterRenderer) MinSize() fyne.Size {
-	return fyne.NewSize(300+r.s.ui.legend.MinSize().Width, 240)
+	return fyne.NewSize(200+r.s.ui.legend.MinSize().Width, 240)
 }
 
 func (r *scatterRenderer) Refresh() {
@@ -67,7 +67,10 @@ func (r *scatterRenderer) Layout(size fyne.Size) {
 		if sel.Hidden {
 			continue
 		}
-		w := max(sel.MinSize().Width, 120)
+		// Wide enough for the choice shown (a Select's minimum is not),
+		// up to 40 % of the row.
+		text := fyne.MeasureText(sel.Selected, theme.TextSize(), fyne.TextStyle{}).Width
+		w := min(max(sel.MinSize().Width, 120, text+theme.IconInlineSize()+4*theme.InnerPadding()), 0.4*size.Width)
 		right -= w + pad
 		sel.Move(fyne.NewPos(right, 0))
 		sel.Resize(fyne.NewSize(w, hh))

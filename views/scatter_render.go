@@ -30,6 +30,7 @@ type scatterFrame struct {
 	w, h            int
 	scale           float64
 	highlight       []int
+	trails          []Trail
 	sel             int
 	marks           []Mark
 	xt, yt          []float64
@@ -49,7 +50,7 @@ func (s *Scatter) requestRender() {
 		return
 	}
 	f := &scatterFrame{data: s.data, order: s.drawOrder(), view: s.view, w: w, h: h, scale: float64(s.scale),
-		highlight: s.highlight, sel: s.sel, marks: s.marks}
+		highlight: s.highlight, trails: s.trails, sel: s.sel, marks: s.marks}
 	for _, hid := range s.hidden {
 		f.visible = append(f.visible, !hid)
 	}
@@ -127,6 +128,7 @@ func (f *scatterFrame) draw() *image.RGBA {
 	}
 	figures.RasterizePoints(img, f.data, f.order, v, f.visible, f.diameter, alpha)
 	k, black, white := f.scale, color.NRGBA{0, 0, 0, 0xd0}, color.NRGBA{0xff, 0xff, 0xff, 0xff}
+	drawTrails(img, f.trails, at, k)
 	r := max(f.diameter/2, 1.5*k)
 	for _, i := range f.highlight {
 		l := f.data.Label(i)
@@ -139,7 +141,7 @@ func (f *scatterFrame) draw() *image.RGBA {
 			continue
 		}
 		figures.DrawCircle(img, x, y, r+0.8*k, 0, black)
-		figures.DrawCircle(img, x, y, r, 0, figures.PointColor(l))
+		figures.DrawCircle(img, x, y, r, 0, f.data.ColorOf(l))
 	}
 	for _, m := range f.marks {
 		x, y := at(float64(m.X), float64(m.Y))
@@ -155,7 +157,7 @@ func (f *scatterFrame) draw() *image.RGBA {
 }
 
 // niceTicks returns round values (steps of 1, 2 or 5 × 10^k) in [lo, hi],
-// about one per 90 logical pixels of length.
+// about one per 90 logical pixels of length, and never fewer than two.
 func niceTicks(lo, hi float64, length float32) (ticks []float64, step float64) {
 	if !(hi > lo) || math.IsInf(hi-lo, 0) {
 		return nil, 1
@@ -169,10 +171,29 @@ func niceTicks(lo, hi float64, length float32) (ticks []float64, step float64) {
 			break
 		}
 	}
-	for k := math.Ceil(lo / step); k*step <= hi && len(ticks) < 50; k++ {
-		ticks = append(ticks, k*step)
+	for range 8 { // a zoomed-in or short axis: smaller steps until two ticks fit
+		ticks = ticks[:0]
+		for k := math.Ceil(lo / step); k*step <= hi && len(ticks) < 50; k++ {
+			ticks = append(ticks, k*step)
+		}
+		if len(ticks) >= 2 {
+			break
+		}
+		step = smallerNiceStep(step)
 	}
 	return ticks, step
+}
+
+// smallerNiceStep returns the round step below step: 5 → 2 → 1 → 0.5 (× 10^k).
+func smallerNiceStep(step float64) float64 {
+	mag := math.Pow(10, math.Floor(math.Log10(step)+1e-9))
+	switch m := math.Round(step / mag); {
+	case m >= 5:
+		return 2 * mag
+	case m >= 2:
+		return mag
+	}
+	return mag / 2
 }
 
 // tickLabel formats a tick value with as many decimals as the step needs.

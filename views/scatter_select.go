@@ -47,6 +47,8 @@ type selectState struct {
 	truth  figures.Projection // the data as given, coloured by true class
 	items  []int              // point → item position (nil: not linked)
 	colour string
+	// truthName names the colouring given with the data (ScatterData.ColourName).
+	truthName string
 }
 
 func (s *Scatter) buildSelectUI() {
@@ -269,7 +271,7 @@ func (s *Scatter) Link(ws *workspace.Workspace, source string) {
 // dataChanged re-applies the link after SetData.
 func (s *Scatter) dataChanged() {
 	st := &s.sel2
-	st.colour = colourTruth
+	st.colour = s.truthOption()
 	if st.ws == nil {
 		return
 	}
@@ -301,6 +303,16 @@ func (s *Scatter) applySelection() {
 	s.SetIsolated(st.ws.Isolated() && len(pts) > 0)
 }
 
+// truthOption is the colour list's entry for the colouring given with
+// the data: "Colour: true class" unless ScatterData.ColourName says
+// otherwise.
+func (s *Scatter) truthOption() string {
+	if s.sel2.truthName != "" {
+		return "Colour: " + s.sel2.truthName
+	}
+	return colourTruth
+}
+
 // selectionMenu returns the scatter menu's selection entries.
 func (s *Scatter) selectionMenu() []*fyne.MenuItem {
 	ws := s.sel2.ws
@@ -323,7 +335,7 @@ func (s *Scatter) refreshColourings() {
 		u.colour.Hide()
 		return
 	}
-	opts := []string{colourTruth}
+	opts := []string{s.truthOption()}
 	for _, l := range st.ws.Labelings() {
 		opts = append(opts, "Colour: "+l.Name)
 		if l.Prediction {
@@ -332,7 +344,7 @@ func (s *Scatter) refreshColourings() {
 	}
 	u.colour.Options = opts
 	if indexOf(opts, st.colour) < 0 {
-		st.colour = colourTruth
+		st.colour = s.truthOption()
 	}
 	u.colour.Selected = st.colour
 	u.colour.Show()
@@ -351,7 +363,10 @@ func (s *Scatter) setColouring(choice string) {
 		return
 	}
 	st.colour = choice
-	s.data.Labels, s.data.Classes = labels, classes
+	s.data.Labels, s.data.Classes, s.data.Colors = labels, classes, nil
+	if choice == s.truthOption() {
+		s.data.Colors = st.truth.Colors
+	}
 	s.setLegend()
 	s.requestRender()
 }
@@ -359,7 +374,7 @@ func (s *Scatter) setColouring(choice string) {
 // colouring returns per-point labels and class names for a choice.
 func (s *Scatter) colouring(choice string) ([]int, []string, error) {
 	st := &s.sel2
-	if choice == colourTruth {
+	if choice == s.truthOption() {
 		return st.truth.Labels, st.truth.Classes, nil
 	}
 	name := strings.TrimPrefix(choice, "Colour: ")

@@ -33,7 +33,7 @@ func scatterKnownData() ScatterData {
 // newTestScatter shows s in an 800×600 window with scatterKnownData.
 func newTestScatter(t *testing.T) (*Scatter, fyne.Window) {
 	t.Helper()
-	test.NewTempApp(t)
+	newTempApp(t)
 	t.Cleanup(testUI.hold()) // the test is the UI goroutine
 	s := NewScatter()
 	w := test.NewTempWindow(t, s)
@@ -337,6 +337,16 @@ func TestNiceTicks(t *testing.T) {
 	}
 	if ticks, _ := niceTicks(1, 1, 100); ticks != nil {
 		t.Errorf("empty range gave %v", ticks)
+	}
+	// Zoomed in on a short axis (190 px: two intervals of 0.26 wanted,
+	// rounded up to a step of 0.5 that leaves only 0.5 in [0.01, 0.53]):
+	// the step falls to 0.2, giving 0.2 and 0.4.
+	if ticks, step := niceTicks(0.01, 0.53, 190); step != 0.2 || len(ticks) != 2 || math.Abs(ticks[0]-0.2) > 1e-12 || math.Abs(ticks[1]-0.4) > 1e-12 {
+		t.Errorf("short zoomed axis: ticks %v step %v, want 0.2 and 0.4", ticks, step)
+	}
+	// Deep zoom: a range of 0.003 inside one 0.01 step.
+	if ticks, _ := niceTicks(2.0041, 2.0072, 150); len(ticks) < 2 {
+		t.Errorf("deep zoom: ticks %v, want at least two", ticks)
 	}
 	if got := tickLabel(-2500, 500); got != "−2500" {
 		t.Errorf("label %q", got)

@@ -29,7 +29,7 @@ const SelectionGallerySize = 300
 type selectionView struct {
 	env     *Env
 	content fyne.CanvasObject
-	left    *container.Scroll // the controls
+	left    *sidePanel // the controls
 
 	summary, focusInfo              *widget.Label
 	isolate, showAll, clear, remove *widget.Button
@@ -65,14 +65,14 @@ func newSelectionView(env *Env) *selectionView {
 	controls := container.NewVBox(
 		bold("Selection"),
 		v.summary,
-		container.NewGridWithColumns(2, v.isolate, v.showAll, v.clear, v.remove),
+		container.NewGridWithColumns(3, v.isolate, v.showAll, v.clear), v.remove,
 		v.focusInfo,
 		widget.NewSeparator(),
 		v.search.controls,
 	)
 	right := container.NewVSplit(v.gallery, v.search.gallery)
 	right.Offset = 0.5
-	v.left = container.NewVScroll(container.NewPadded(controls))
+	v.left = newSidePanel(controls)
 	v.search.relayout = v.left.Refresh
 	split := container.NewHSplit(v.left, right)
 	split.Offset = 0.3

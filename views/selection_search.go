@@ -79,9 +79,8 @@ func newNearestSearch(env *Env) *nearestSearch {
 
 	s.controls = container.NewVBox(
 		bold("Nearest items"),
+		stacked(widget.NewFormItem("Item", s.query), widget.NewFormItem("Space", s.space.Select)),
 		widget.NewForm(
-			widget.NewFormItem("Item", s.query),
-			widget.NewFormItem("Space", s.space),
 			widget.NewFormItem("PCA components", s.pcaK),
 			widget.NewFormItem("Distance", s.metric),
 			widget.NewFormItem("N", s.count),

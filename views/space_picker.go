@@ -13,7 +13,10 @@ import (
 // run by ID, so a rename shows at once and a new run never replaces the
 // choice; the choice is kept in sessions under the panel's setting key.
 type spacePicker struct {
-	*widget.Select
+	// Select is the widget to put in a layout (the picker itself is not a
+	// canvas object: a Select embedded in another type is tapped without a
+	// canvas and Fyne's pop-up panics).
+	Select  *widget.Select
 	env     *Env
 	key     string                           // workspace setting that keeps the choice
 	extra   []string                         // panel choices shown after the pixels
@@ -95,7 +98,7 @@ func (p *spacePicker) refresh() {
 		p.id, label = workspace.PixelsSpace, workspace.PixelsSpace
 	}
 	p.quiet = true
-	p.Options = opts
+	p.Select.Options = opts
 	p.Select.SetSelected(label)
 	p.quiet = false
 	p.Select.Refresh()

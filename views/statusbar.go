@@ -2,6 +2,7 @@ package views
 
 import (
 	"fmt"
+	"sync"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -14,7 +15,8 @@ import (
 )
 
 // StatusBar shows the running job (name, stage, progress with ETA) and a
-// Cancel button, or "Ready" when nothing runs. It polls the runner at a
+// Cancel button; when nothing runs, a paused training ("Paused: …"), else
+// what the last action did ("Stopped: …", "Session saved …"), else "Ready". It polls the runner at a
 // fixed rate, so a job's step rate never drives the redraw rate.
 type StatusBar struct {
 	widget.BaseWidget
@@ -27,8 +29,37 @@ type StatusBar struct {
 	box     *fyne.Container
 	shown   *jobs.Job
 	paused  string // name of a paused training ("" when none)
+	note    string // what the last action did, shown instead of "Ready" until a job starts
 
 	wake chan struct{} // a job started: poll again
+
+	mu     sync.Mutex
+	asleep chan struct{} // closed while the poll sleeps (nothing runs)
+}
+
+// Asleep returns a channel that is closed once the bar has shown that
+// nothing runs and stopped polling: from then on it does no work at all
+// until a job starts. Tests wait on it before they check that an idle
+// window does not repaint.
+func (s *StatusBar) Asleep() <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.asleep
+}
+
+func (s *StatusBar) setAsleep(yes bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	select {
+	case <-s.asleep:
+		if !yes {
+			s.asleep = make(chan struct{})
+		}
+	default:
+		if yes {
+			close(s.asleep)
+		}
+	}
 }
 
 // SetPaused says that a training is paused (name), or that none is ("").
@@ -37,6 +68,17 @@ func (s *StatusBar) SetPaused(name string) {
 	s.paused = name
 	s.update()
 }
+
+// Note shows what an action just did (a session saved, a training
+// stopped) in place of "Ready" until the next job starts. It is called on
+// the UI goroutine.
+func (s *StatusBar) Note(text string) {
+	s.note = text
+	s.update()
+}
+
+// Text returns the line the bar shows.
+func (s *StatusBar) Text() string { return s.label.Text }
 
 // setText changes the label only when its text changes, so an idle bar
 // never asks for a repaint.
@@ -75,6 +117,7 @@ func NewStatusBar(r *jobs.Runner) *StatusBar {
 	s.ExtendBaseWidget(s)
 	s.update()
 	s.wake = make(chan struct{}, 1)
+	s.asleep = make(chan struct{})
 	r.OnStart = s.Wake
 	go s.poll()
 	return s
@@ -99,7 +142,9 @@ func (s *StatusBar) poll() {
 		uiDoAndWait(func() { s.update(); busy = s.shown != nil })
 		if !busy {
 			t.Stop()
+			s.setAsleep(true)
 			<-s.wake
+			s.setAsleep(false)
 			t.Reset(250 * time.Millisecond)
 			continue
 		}
@@ -112,9 +157,12 @@ func (s *StatusBar) update() {
 	active := s.runner.Active()
 	if len(active) == 0 {
 		s.shown = nil
-		if s.paused != "" {
+		switch {
+		case s.paused != "":
 			s.setText("Paused: " + s.paused + " — Resume in the Embedding training panel (Ctrl+T)")
-		} else {
+		case s.note != "":
+			s.setText(s.note)
+		default:
 			s.setText("Ready")
 		}
 		hide(s.bar)
@@ -127,6 +175,7 @@ func (s *StatusBar) update() {
 	}
 	j := active[len(active)-1]
 	s.shown = j
+	s.note = ""
 	snap := j.Tracker.Snapshot()
 	s.setText(StatusText(j.Name, snap, len(active)-1))
 	show(s.cancel)

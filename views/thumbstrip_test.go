@@ -22,7 +22,7 @@ func grayGarment(v uint8) *image.Gray {
 }
 
 func TestThumbStrip(t *testing.T) {
-	test.NewTempApp(t)
+	newTempApp(t)
 	t.Cleanup(testUI.hold()) // the test is the UI goroutine
 	s := NewThumbStrip()
 	s.SetEmptyText("Click a point to see its neighbours")

@@ -3,6 +3,8 @@ package views
 import (
 	"os"
 	"testing"
+
+	"fyne.io/fyne/v2/test"
 )
 
 // serialiseUI makes uiDo and uiDoAndWait serial (for the rest of the
@@ -23,4 +25,14 @@ func skipShort(t *testing.T) {
 func TestMain(m *testing.M) {
 	SerialiseForTests()
 	os.Exit(m.Run())
+}
+
+// newTempApp is test.NewTempApp with the test app's creation, and its
+// replacement when the test ends, serialised with the panels' UI work:
+// jobs of the test that are still winding down after their cancellation
+// may be updating widgets then.
+func newTempApp(t *testing.T) {
+	t.Helper()
+	testUI.do(func() { test.NewApp() })
+	t.Cleanup(func() { testUI.do(func() { test.NewApp() }) })
 }

@@ -64,7 +64,7 @@ func PerClassAccuracy(title string, classes []string, series []Series) (*plot.Pl
 // Prototypes shows prototype images: one row of class means (one image per
 // class, captioned with its name) or, when some class has several
 // prototypes, one row per class. protoClass[i] is the class of images[i].
-func Prototypes(dataName string, classes []string, protoClass []int, images []*image.Gray) *plot.Plot {
+func Prototypes(dataName string, classes []string, protoClass []int, images []image.Image) *plot.Plot {
 	perClass := make([][]Tile, len(classes))
 	single := len(images) == len(classes)
 	for i, c := range protoClass {
@@ -75,19 +75,36 @@ func Prototypes(dataName string, classes []string, protoClass []int, images []*i
 		perClass[c] = append(perClass[c], t)
 	}
 	if single {
-		row := make([]Tile, 0, len(classes))
+		var all []Tile
 		for _, ts := range perClass {
-			row = append(row, ts...)
+			all = append(all, ts...)
 		}
-		return ImageGrid("Class prototypes: the mean image of each class — "+dataName, [][]Tile{row}, nil)
+		per := singlePerRow(len(all))
+		var rows [][]Tile
+		for len(all) > 0 {
+			n := min(per, len(all))
+			rows, all = append(rows, all[:n]), all[n:]
+		}
+		return ImageGrid("Class prototypes: the mean image of each class — "+dataName, rows, nil)
 	}
 	return ImageGrid("Class prototypes, with k-means centres where a class was split — "+dataName, perClass, classes)
+}
+
+// singlePerRow is how many of n class means Prototypes puts in a row:
+// all of them up to 6, else half (rounded up), so that they make a block
+// rather than a strip.
+func singlePerRow(n int) int {
+	if n <= 6 {
+		return max(n, 1)
+	}
+	return (n + 1) / 2
 }
 
 // PrototypesSize suggests the export size of Prototypes.
 func PrototypesSize(classes, prototypes int, maxPerClass int) (w, h vg.Length) {
 	if prototypes == classes {
-		return GridSize(1, classes, 0)
+		per := singlePerRow(classes)
+		return GridSize((classes+per-1)/per, per, 0)
 	}
 	return GridSize(classes, maxPerClass, 12)
 }

@@ -13,7 +13,7 @@ import (
 // Centroids shows decoded cluster centres as images, CentroidColumns(k)
 // to a row, each captioned with its cluster number, majority class and
 // that class's share.
-func Centroids(title string, images []*image.Gray, majority []string, share []float64) *plot.Plot {
+func Centroids(title string, images []image.Image, majority []string, share []float64) *plot.Plot {
 	var rows [][]Tile
 	cols := CentroidColumns(len(images))
 	for j, img := range images {

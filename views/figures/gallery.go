@@ -10,9 +10,11 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 )
 
-// Tile is one image of a gallery with its caption (may be empty).
+// Tile is one image of a gallery with its caption (may be empty). An
+// *image.Gray is drawn ink on paper (see InkOnPaper), any other image in
+// its colours.
 type Tile struct {
-	Image   *image.Gray
+	Image   image.Image
 	Caption string
 }
 
@@ -26,7 +28,8 @@ func InkOnPaper(v uint8) uint8 { return 255 - v }
 
 // ImageGrid lays out rows of tiles as one figure: one row per entry of
 // rows, labelled on the left by rowLabels (may be nil), with each tile's
-// caption under it. Images are shown ink-on-paper (dark on white).
+// caption under it. Greyscale images are shown ink-on-paper (dark on
+// white), colour images as they are.
 func ImageGrid(title string, rows [][]Tile, rowLabels []string) *plot.Plot {
 	p := New(title, "", "")
 	p.HideX()
@@ -90,12 +93,19 @@ func ImageGrid(title string, rows [][]Tile, rowLabels []string) *plot.Plot {
 	} else {
 		p.HideY()
 	}
+	// Tiles of about 80 points, the title and the row labels around them.
+	w, h := float64(cols)*80+10, float64(len(rows))*cellH*80+40
+	if rowLabels != nil {
+		w += 60
+	}
+	SetAspect(p, w/h)
 	return p
 }
 
 // tileImage draws an image inside a cell given in data coordinates,
-// centred and scaled without distortion (plotter.Image would stretch it
-// to the cell's aspect).
+// centred across, at the cell's bottom (right above its caption), and
+// scaled without distortion (plotter.Image would stretch it to the cell's
+// aspect).
 type tileImage struct {
 	img            image.Image
 	x0, y0, x1, y1 float64
@@ -108,12 +118,24 @@ func (t *tileImage) Plot(c draw.Canvas, p *plot.Plot) {
 	b := t.img.Bounds()
 	scale := min(w/vg.Length(b.Dx()), h/vg.Length(b.Dy()))
 	iw, ih := scale*vg.Length(b.Dx()), scale*vg.Length(b.Dy())
-	min := vg.Point{X: ax0 + (w-iw)/2, Y: ay0 + (h-ih)/2}
+	min := vg.Point{X: ax0 + (w-iw)/2, Y: ay0}
 	c.DrawImage(vg.Rectangle{Min: min, Max: vg.Point{X: min.X + iw, Y: min.Y + ih}}, t.img)
 }
 
-// upscale returns img enlarged tileUpscale times, ink on paper.
-func upscale(src *image.Gray) image.Image {
+// upscale returns img enlarged tileUpscale times: a greyscale image ink
+// on paper, any other in its colours.
+func upscale(img image.Image) image.Image {
+	src, ok := img.(*image.Gray)
+	if !ok {
+		b := img.Bounds()
+		dst := image.NewNRGBA(image.Rect(0, 0, b.Dx()*tileUpscale, b.Dy()*tileUpscale))
+		for y := range dst.Rect.Dy() {
+			for x := range dst.Rect.Dx() {
+				dst.Set(x, y, img.At(b.Min.X+x/tileUpscale, b.Min.Y+y/tileUpscale))
+			}
+		}
+		return dst
+	}
 	b := src.Bounds()
 	w, h := b.Dx()*tileUpscale, b.Dy()*tileUpscale
 	dst := image.NewGray(image.Rect(0, 0, w, h))

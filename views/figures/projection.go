@@ -27,6 +27,9 @@ type Projection struct {
 	Title   string
 	XLabel  string
 	YLabel  string
+	// Colors, when set, colours class c with Colors[c] (e.g. a sequential
+	// scale for bins of a value) instead of ClassColor(c).
+	Colors []color.NRGBA
 }
 
 // Len is the number of points: the shorter of X and Y.
@@ -42,6 +45,15 @@ func (d Projection) Label(i int) int {
 
 // PointColor is the colour of a point of class l (unlabelled: Palette[0]).
 func PointColor(l int) color.NRGBA { return ClassColor(max(l, 0)) }
+
+// ColorOf is the colour of a point of class l in d: Colors[l] when d has
+// colours for its classes, else PointColor(l).
+func (d Projection) ColorOf(l int) color.NRGBA {
+	if l >= 0 && l < len(d.Colors) {
+		return d.Colors[l]
+	}
+	return PointColor(l)
+}
 
 // Mark is a labelled marker drawn over the points, e.g. a class centroid.
 type Mark struct {
@@ -135,7 +147,7 @@ func finishProjection(p *plot.Plot, d Projection, view Rect, visible []bool, bar
 	if d.Labels != nil {
 		for c, name := range d.Classes {
 			if classShown(visible, c) {
-				side.legend.Add(name, swatch(ClassColor(c)))
+				side.legend.Add(name, swatch(d.ColorOf(c)))
 				side.entries++
 			}
 		}

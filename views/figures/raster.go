@@ -61,7 +61,7 @@ func (l *pointLayer) Plot(c draw.Canvas, p *plot.Plot) {
 			if !classShown(l.visible, lab) || !isFinite(x) || !isFinite(y) || x < view.XMin || x > view.XMax || y < view.YMin || y > view.YMax {
 				continue
 			}
-			col := PointColor(lab)
+			col := l.d.ColorOf(lab)
 			col.A = uint8(255 * l.alpha)
 			c.DrawGlyph(draw.GlyphStyle{Color: col, Radius: vg.Length(l.diameter / 2), Shape: draw.CircleGlyph{}},
 				vg.Point{X: c.X(p.X.Norm(x)), Y: c.Y(p.Y.Norm(y))})
@@ -139,7 +139,7 @@ func rasterize(dst *image.RGBA, d Projection, order []int32, view Rect, visible 
 		if !classShown(visible, lab) {
 			continue
 		}
-		col := PointColor(lab)
+		col := d.ColorOf(lab)
 		col.A = uint8(255*alpha + 0.5)
 		x, y := float64(b.Min.X)+(float64(d.X[i])-view.XMin)*kx, float64(b.Min.Y)+(view.YMax-float64(d.Y[i]))*ky
 		if halo > 0 {

@@ -101,7 +101,7 @@ func EncodeDPI(p *plot.Plot, w, h vg.Length, ext string, dpi int) ([]byte, error
 		return nil, err
 	}
 	c := vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(dpi))
-	p.Draw(draw.New(c))
+	Draw(p, draw.New(c))
 	var buf bytes.Buffer
 	if _, err := (vgimg.PngCanvas{Canvas: c}).WriteTo(&buf); err != nil {
 		return nil, fmt.Errorf("rendering figure: %w", err)
@@ -155,6 +155,35 @@ func Render(p *plot.Plot, wPx, hPx int, dpi float64) image.Image {
 	w := vg.Length(float64(wPx) / dpi * float64(vg.Inch))
 	h := vg.Length(float64(hPx) / dpi * float64(vg.Inch))
 	c := vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(int(dpi+0.5)))
-	p.Draw(draw.New(c))
+	Draw(p, draw.New(c))
 	return c.Image()
+}
+
+// Draw draws p on c. When its legend would cover more than a quarter of
+// the plot's height or more than 45 % of its width (a small figure, such
+// as the per-epoch curves beside each other in a 1024-pixel window), the
+// legend is drawn below the plot in a strip of its own instead of over the
+// data.
+func Draw(p *plot.Plot, c draw.Canvas) {
+	r := p.Legend.Rectangle(c)
+	lw, lh := r.Size().X, r.Size().Y
+	size := c.Size()
+	if lh == 0 || (lh <= size.Y/4 && lw <= size.X*0.45) || lh > size.Y/2 {
+		p.Draw(c)
+		return
+	}
+	legend := p.Legend
+	defer func() { p.Legend = legend }()
+	empty := plot.NewLegend()
+	empty.TextStyle = legend.TextStyle
+	p.Legend = empty
+	pad := legend.TextStyle.Font.Size / 2
+	p.Draw(draw.Crop(c, 0, 0, lh+2*pad, 0))
+	strip := c
+	strip.Max.Y = c.Min.Y + lh + pad
+	strip.Min.X += pad
+	below := legend
+	below.Top, below.Left = true, true
+	below.XOffs, below.YOffs = 0, 0
+	below.Draw(strip)
 }

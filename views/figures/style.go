@@ -48,6 +48,13 @@ const (
 	TickSize  = 10
 )
 
+// Empty reports whether p has nothing to draw: no plotter with a data
+// range (lines, points, bars, heat maps…) was added, so its x range is
+// still the empty one plot.New starts with (+Inf to −Inf).
+func Empty(p *plot.Plot) bool {
+	return p == nil || !(p.X.Min <= p.X.Max)
+}
+
 // New returns a plot with the app's fonts and the given title and axis labels.
 func New(title, xLabel, yLabel string) *plot.Plot {
 	p := plot.New()

@@ -8,6 +8,8 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
+
+	"embedscope/ml/embed"
 )
 
 // EpochPoint is one completed epoch of training.
@@ -28,18 +30,9 @@ func BatchLoss(title string, raw, smooth []float32, stride, perEpoch int) *plot.
 		return p
 	}
 	stride = max(stride, 1)
-	xy := func(v []float32) plotter.XYs {
-		out := make(plotter.XYs, 0, len(v))
-		for i, y := range v {
-			if !math.IsNaN(float64(y)) && !math.IsInf(float64(y), 0) {
-				out = append(out, plotter.XY{X: float64((i + 1) * stride), Y: float64(y)})
-			}
-		}
-		return out
-	}
-	r, _ := plotter.NewLine(xy(raw))
+	r, _ := plotter.NewLine(lossXY(raw, stride))
 	r.Color, r.Width = Palette[1], vg.Points(0.6)
-	s, _ := plotter.NewLine(xy(smooth))
+	s, _ := plotter.NewLine(smoothXY(smooth, stride, embed.SmoothBeta))
 	s.Color, s.Width = Palette[0], vg.Points(2)
 	if perEpoch > 0 {
 		last := len(raw) * stride
@@ -51,11 +44,55 @@ func BatchLoss(title string, raw, smooth []float32, stride, perEpoch int) *plot.
 	}
 	p.Add(r, s)
 	p.Legend.Add("batch loss", r)
-	p.Legend.Add("smoothed (bias-corrected moving average)", s)
+	p.Legend.Add("smoothed (moving average, at the batches it averages)", s)
 	p.Legend.Top = true
 	p.Y.Min, p.Y.Max = 0, 1.3*maxOf(raw) // headroom for the legend
 	p.Add(plotter.NewGrid())
 	return p
+}
+
+// lossXY places batch losses: entry i, the mean of batches i·stride+1 …
+// (i+1)·stride, at their middle batch.
+func lossXY(v []float32, stride int) plotter.XYs {
+	out := make(plotter.XYs, 0, len(v))
+	for i, y := range v {
+		if !math.IsNaN(float64(y)) && !math.IsInf(float64(y), 0) {
+			out = append(out, plotter.XY{X: float64(i*stride) + float64(stride+1)/2, Y: float64(y)})
+		}
+	}
+	return out
+}
+
+// smoothXY places the smoothed losses: entry i, the bias-corrected moving
+// average with decay beta after batch t = (i+1)·stride, a weighted mean of
+// the losses of batches 1 … t with weights β^(t−k), is drawn at the
+// weighted mean of those batch numbers, t − emaLag(t, β). Drawn at t it
+// would trail a falling loss by about β/(1−β) = 49 batches and sit above
+// every batch loss; at its centre it lies on any straight stretch of the
+// losses it averages.
+func smoothXY(v []float32, stride int, beta float64) plotter.XYs {
+	out := make(plotter.XYs, 0, len(v))
+	for i, y := range v {
+		if !math.IsNaN(float64(y)) && !math.IsInf(float64(y), 0) {
+			t := (i + 1) * stride
+			out = append(out, plotter.XY{X: float64(t) - emaLag(t, beta), Y: float64(y)})
+		}
+	}
+	return out
+}
+
+// emaLag is the mean age Σ j·β^j / Σ β^j (j = 0 … t−1) of the losses in a
+// bias-corrected moving average after t batches: 0 for t = 1, β/(1+β) for
+// t = 2, tending to β/(1−β).
+func emaLag(t int, beta float64) float64 {
+	if t <= 1 {
+		return 0
+	}
+	n := float64(t)
+	bt := math.Pow(beta, n)
+	s0 := (1 - bt) / (1 - beta)
+	s1 := beta * (1 - n*bt/beta + (n-1)*bt) / ((1 - beta) * (1 - beta))
+	return s1 / s0
 }
 
 func maxOf(v []float32) float64 {
@@ -77,6 +114,7 @@ func EpochLoss(title string, pts []EpochPoint) *plot.Plot {
 	p.Y.Min = 0
 	epochTicks(p, pts)
 	p.Add(plotter.NewGrid())
+	SetCompact(p)
 	return p
 }
 
@@ -93,6 +131,7 @@ func EpochAccuracy(title string, pts []EpochPoint) *plot.Plot {
 	p.Y.Max = 1
 	epochTicks(p, pts)
 	p.Add(plotter.NewGrid())
+	SetCompact(p)
 	return p
 }
 
