@@ -9,14 +9,12 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"embedscope/app/service"
 	"embedscope/app/workspace"
 	"embedscope/ml/progress"
-	"embedscope/views/figures"
 )
 
 // The quality table of every space of the open data: the pixels and every
@@ -322,20 +320,5 @@ func (q *qualityView) exportCSV() {
 		q.env.ShowError(err)
 		return
 	}
-	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
-		if err != nil || w == nil {
-			return
-		}
-		path := w.URI().Path()
-		w.Close()
-		RememberDir(DirExport, path)
-		if err := figures.WriteFileAtomic(path, b); err != nil {
-			q.env.ShowError(err)
-			return
-		}
-		q.env.Notify("Saved the quality table to " + path)
-	}, q.env.Window)
-	StartInLast(d, DirExport)
-	d.SetFileName("quality-of-runs.csv")
-	d.Show()
+	q.env.saveBytesAs("quality-of-runs.csv", b, "the quality table")
 }

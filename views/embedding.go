@@ -419,13 +419,8 @@ func (v *embeddingView) saveModel() {
 	if v.trainer == nil {
 		return
 	}
-	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
-		if err != nil || w == nil {
-			return
-		}
-		path := w.URI().Path()
-		w.Close()
-		RememberDir(DirModel, path)
+	name := fmt.Sprintf("embedding-%s-%s.esm", v.trainer.Config().Arch, v.trainer.Config().Loss)
+	askSavePath(v.env.Window, DirModel, name, func(path string) {
 		save := v.saver()
 		busyDo(v.env.Window, "Saving the model", "Writing "+path+"…", func() error { return save(path) }, func(err error) {
 			if err != nil {
@@ -436,10 +431,7 @@ func (v *embeddingView) saveModel() {
 			v.env.Notify("Model saved to " + path)
 			dialog.ShowInformation("Model saved", "Saved "+filepath.Base(path), v.env.Window)
 		})
-	}, v.env.Window)
-	StartInLast(d, DirModel)
-	d.SetFileName(fmt.Sprintf("embedding-%s-%s.esm", v.trainer.Config().Arch, v.trainer.Config().Loss))
-	d.Show()
+	})
 }
 
 // saveTrainer writes the model shown to path (an .esm file).

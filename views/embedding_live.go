@@ -13,7 +13,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 	"gonum.org/v1/gonum/blas/blas32"
@@ -355,20 +354,5 @@ func (v *embeddingView) exportCSV() {
 		w.Write([]string{"batch", strconv.Itoa((i + 1) * max(s.LossStride, 1)), f(float64(x)), "", "", "", "", "", ""})
 	}
 	w.Flush()
-	d := dialog.NewFileSave(func(wc fyne.URIWriteCloser, err error) {
-		if err != nil || wc == nil {
-			return
-		}
-		path := wc.URI().Path()
-		wc.Close()
-		RememberDir(DirExport, path)
-		if err := figures.WriteFileAtomic(path, b.Bytes()); err != nil {
-			v.env.ShowError(err)
-			return
-		}
-		v.env.Notify("Saved the training history to " + path)
-	}, v.env.Window)
-	StartInLast(d, DirExport)
-	d.SetFileName(fmt.Sprintf("training-%s.csv", time.Now().Format("20060102-150405")))
-	d.Show()
+	v.env.saveBytesAs(fmt.Sprintf("training-%s.csv", time.Now().Format("20060102-150405")), b.Bytes(), "the training history")
 }

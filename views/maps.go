@@ -12,7 +12,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 	"gonum.org/v1/gonum/blas/blas32"
@@ -22,7 +21,6 @@ import (
 	"embedscope/app/workspace"
 	"embedscope/ml/dataset"
 	"embedscope/ml/progress"
-	"embedscope/views/figures"
 )
 
 var mapsPanel = Panel{
@@ -494,20 +492,5 @@ func (v *mapsView) exportCSV() {
 		v.env.ShowError(err)
 		return
 	}
-	d := dialog.NewFileSave(func(wc fyne.URIWriteCloser, err error) {
-		if err != nil || wc == nil {
-			return
-		}
-		path := wc.URI().Path()
-		wc.Close()
-		RememberDir(DirExport, path)
-		if err := figures.WriteFileAtomic(path, f.Vectors); err != nil {
-			v.env.ShowError(err)
-			return
-		}
-		v.env.Notify("Saved the map to " + path)
-	}, v.env.Window)
-	StartInLast(d, DirExport)
-	d.SetFileName(name + ".csv")
-	d.Show()
+	v.env.saveBytesAs(name+".csv", f.Vectors, "the map")
 }

@@ -349,18 +349,9 @@ func (v *runsView) exportRun() {
 		if r.Model != "" && r.Model != "embed" && format.Selected == "model file" {
 			ext = ".bin"
 		}
-		d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
-			if err != nil || w == nil {
-				return
-			}
-			path := w.URI().Path()
-			w.Close()
-			RememberDir(DirExport, path)
+		askSavePath(v.env.Window, DirExport, safeFileName(r.Name)+ext, func(path string) {
 			v.writeExport(r, format.Selected, path)
-		}, v.env.Window)
-		StartInLast(d, DirExport)
-		d.SetFileName(safeFileName(r.Name) + ext)
-		d.Show()
+		})
 	}, v.env.Window)
 }
 
