@@ -63,17 +63,35 @@ func (r *scatterRenderer) Layout(size fyne.Size) {
 	u.reset.Move(fyne.NewPos(size.Width-es.Width-rs.Width, 0))
 	u.reset.Resize(rs)
 	right := size.Width - es.Width - rs.Width
-	for _, sel := range []*widget.Select{u.tool, u.colour} {
+	sels := []*widget.Select{u.tool, u.colour}
+	widths := make([]float32, len(sels))
+	var need, pads float32
+	for i, sel := range sels {
 		if sel.Hidden {
 			continue
 		}
 		// Wide enough for the choice shown (a Select's minimum is not),
 		// up to 40 % of the row.
 		text := fyne.MeasureText(sel.Selected, theme.TextSize(), fyne.TextStyle{}).Width
-		w := min(max(sel.MinSize().Width, 120, text+theme.IconInlineSize()+4*theme.InnerPadding()), 0.4*size.Width)
-		right -= w + pad
+		widths[i] = min(max(sel.MinSize().Width, 120, text+theme.IconInlineSize()+4*theme.InnerPadding()), 0.4*size.Width)
+		need += widths[i] + pad
+		pads += pad
+	}
+	// In a narrow plot the choices share what the buttons leave rather
+	// than run off the left edge (their text is then cut short).
+	if need > right && need > pads {
+		f := max(right-pads, 0) / (need - pads)
+		for i := range widths {
+			widths[i] *= f
+		}
+	}
+	for i, sel := range sels {
+		if sel.Hidden {
+			continue
+		}
+		right -= widths[i] + pad
 		sel.Move(fyne.NewPos(right, 0))
-		sel.Resize(fyne.NewSize(w, hh))
+		sel.Resize(fyne.NewSize(widths[i], hh))
 	}
 	// A long title shrinks to fit beside the buttons rather than run under them.
 	u.title.TextSize = theme.TextSize() * 1.1
