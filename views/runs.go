@@ -197,7 +197,7 @@ func (v *runsView) reload() {
 	} else if len(v.list) == 0 {
 		v.info.SetText("No runs of this data set yet: fit PCA, train a network, make a map or cluster, and each becomes a run here.")
 	} else {
-		v.info.SetText(fmt.Sprintf("%d runs of %s. Click a column title to sort.", len(v.list), v.env.Workspace.Data().Name))
+		v.info.SetText(fmt.Sprintf("%s of %s. Click a column title to sort.", runCount(len(v.list)), v.env.Workspace.Data().Name))
 	}
 	v.table.Refresh()
 	v.updateButtons()
@@ -469,8 +469,8 @@ func (v *runsView) showSelected(r runs.Record, ok bool) {
 	if !ok || v.env.Workspace.Data() == nil {
 		return
 	}
-	v.info.SetText(fmt.Sprintf("%d runs of %s. Selected: %s — created %s, computed in %s. Click a column title to sort.",
-		len(v.list), v.env.Workspace.Data().Name, r.Name, r.Created.Local().Format("2006-01-02 15:04"),
+	v.info.SetText(fmt.Sprintf("%s of %s. Selected: %s — created %s, computed in %s. Click a column title to sort.",
+		runCount(len(v.list)), v.env.Workspace.Data().Name, r.Name, r.Created.Local().Format("2006-01-02 15:04"),
 		formatDuration(time.Duration(r.Seconds*float64(time.Second)))))
 }
 
@@ -484,4 +484,12 @@ func (l runsTableLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 	l.v.fitColumns(size.Width)
 	objs[0].Move(fyne.NewPos(0, 0))
 	objs[0].Resize(size)
+}
+
+// runCount is "1 run" or "n runs".
+func runCount(n int) string {
+	if n == 1 {
+		return "1 run"
+	}
+	return fmt.Sprintf("%d runs", n)
 }
