@@ -81,7 +81,7 @@ func runBench(c *Context, args []string) error {
 	peers := fs.String("peers", "auto", "libraries to run the same jobs in the same run: auto (those /usr/bin/python3 has), none, or a list of "+strings.Join(peerNames(), ", "))
 	sk := fs.String("sklearn", "auto", "auto, or off to leave scikit-learn out of the peers")
 	python := fs.String("python", "/usr/bin/python3", "Python with the peers' libraries")
-	repeat := fs.Int("repeat", 1, "run each of our jobs N times and keep the fastest")
+	repeat := fs.Int("repeat", 1, "run each job N times and keep the fastest, ours and scikit-learn's (the other peers run once)")
 	if err := parse(c, fs, args); err != nil {
 		return err
 	}
@@ -137,7 +137,7 @@ func runBench(c *Context, args []string) error {
 			return c.Ctx.Err()
 		}
 	}
-	versions := runPeers(c, ws, jobs, rows, want, *python, d)
+	versions := runPeers(c, ws, jobs, rows, want, *python, d, *repeat)
 	if c.Ctx.Err() != nil {
 		return c.Ctx.Err()
 	}
@@ -168,7 +168,7 @@ func runBench(c *Context, args []string) error {
 		}
 		return nil
 	}
-	writeBenchTable(c.Stdout, ws.Data().Name, blas, versions, rows)
+	writeBenchTable(c.Stdout, ws.Data().Name, blas, versions, rows, *repeat)
 	return nil
 }
 
@@ -236,10 +236,13 @@ func selectPeers(list, sklearn string, jobs []benchJob) (map[string]bool, error)
 	return want, nil
 }
 
-func writeBenchTable(w io.Writer, data string, blas linalg.BLASInfo, versions []string, rows []BenchRow) {
+func writeBenchTable(w io.Writer, data string, blas linalg.BLASInfo, versions []string, rows []BenchRow, repeat int) {
 	fmt.Fprintf(w, "EmbedScope benchmark on %s\nBLAS: %s\n", data, blas)
 	if len(versions) > 0 {
 		fmt.Fprintf(w, "peers (same machine, same run): %s\n", strings.Join(versions, "; "))
+	}
+	if repeat > 1 {
+		fmt.Fprintf(w, "seconds: the fastest of %d runs (ours and scikit-learn's; other peers run once)\n", repeat)
 	}
 	writeRows(w, rows)
 }

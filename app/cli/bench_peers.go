@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"slices"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -41,10 +42,11 @@ type benchPeer struct {
 	Module  string // the Python module the script needs
 	Package string // the Debian package that installs it
 	Script  []byte
+	Repeats bool // the script takes --repeat N (runs each task N times, keeps the fastest)
 }
 
 var benchPeers = []benchPeer{
-	{Name: "sklearn", Title: "scikit-learn", Module: "sklearn", Package: "python3-sklearn", Script: sklearnBenchScript},
+	{Name: "sklearn", Title: "scikit-learn", Module: "sklearn", Package: "python3-sklearn", Script: sklearnBenchScript, Repeats: true},
 	{Name: "torch", Title: "PyTorch (CPU)", Module: "torch", Package: "python3-torch", Script: torchBenchScript},
 	{Name: "faiss", Title: "faiss", Module: "faiss", Package: "python3-faiss", Script: faissBenchScript},
 }
@@ -83,8 +85,9 @@ func (t peerTask) Quality() *float64 {
 // runPeers runs every wanted peer on the jobs it knows and records the
 // results in rows (rows[i] is jobs[i]). It returns "Title version" of each
 // peer that ran. A peer that is not installed or fails is reported on
-// stderr and left out.
-func runPeers(c *Context, ws *workspace.Workspace, jobs []benchJob, rows []BenchRow, want map[string]bool, python string, d dataFlags) []string {
+// stderr and left out. A peer whose script Repeats runs each task repeat
+// times and reports the fastest, as bench does for ours.
+func runPeers(c *Context, ws *workspace.Workspace, jobs []benchJob, rows []BenchRow, want map[string]bool, python string, d dataFlags, repeat int) []string {
 	var versions []string
 	for _, p := range benchPeers {
 		var tasks []string
@@ -96,7 +99,7 @@ func runPeers(c *Context, ws *workspace.Workspace, jobs []benchJob, rows []Bench
 		if len(tasks) == 0 {
 			continue
 		}
-		version, res, err := runPeerScript(c.Ctx, python, p, d.source, tasks, d.scaling, c.Stderr)
+		version, res, err := runPeerScript(c.Ctx, python, p, d.source, tasks, d.scaling, repeat, c.Stderr)
 		if c.Ctx.Err() != nil {
 			return versions
 		}
@@ -151,7 +154,7 @@ func setPeer(row *BenchRow, name, version string, secs float64, quality *float64
 
 // runPeerScript runs peer p's embedded script on the same data folder and
 // returns its version and results by task.
-func runPeerScript(ctx context.Context, python string, p benchPeer, dir string, tasks []string, scaling string, stderr io.Writer) (string, map[string]peerTask, error) {
+func runPeerScript(ctx context.Context, python string, p benchPeer, dir string, tasks []string, scaling string, repeat int, stderr io.Writer) (string, map[string]peerTask, error) {
 	if _, err := os.Stat(python); err != nil {
 		return "", nil, fmt.Errorf("%s not found", python)
 	}
@@ -161,6 +164,9 @@ func runPeerScript(ctx context.Context, python string, p benchPeer, dir string, 
 	args := []string{"-", dir, "--only", strings.Join(tasks, ",")}
 	if scaling == "pixelstd" {
 		args = append(args, "--scaling", "pixelstd")
+	}
+	if p.Repeats && repeat > 1 {
+		args = append(args, "--repeat", strconv.Itoa(repeat))
 	}
 	fmt.Fprintf(stderr, "bench: %s on the same jobs (%s)…\n", p.Title, strings.Join(tasks, ", "))
 	cmd := exec.CommandContext(ctx, python, args...)

@@ -2,7 +2,7 @@
 """Reference timings and accuracies of scikit-learn on Fashion-MNIST.
 
 Usage: sklearn_bench.py DATA_DIR [--only NAMES] [--scaling div255|pixelstd]
-                        [--solver auto|full|randomized] [--seed N]
+                        [--solver auto|full|randomized] [--seed N] [--repeat N]
 
 DATA_DIR holds the four IDX files (train-images-idx3-ubyte[.gz], ...), or the
 CIFAR-10 binary batches (data_batch_1.bin ... data_batch_5.bin, test_batch.bin;
@@ -42,7 +42,9 @@ the 60000 training rows) in float64, prepared before any timing starts. Tasks:
                svd_solver="full", not timed)
 
 PCA uses svd_solver="auto" (randomized for 32 components) with random_state 0
-unless told otherwise. Prints one JSON object on stdout:
+unless told otherwise. With --repeat N each task runs N times, one after the
+other, and the fastest run is reported (the first run of a process pays for
+warming up numpy, BLAS threads and memory). Prints one JSON object on stdout:
 
   {"sklearn": "1.2.1", "numpy": "...", "cpus": 2, "scaling": "div255",
    "solver": "auto", "results": {"pca32_fit": {"seconds": 5.1},
@@ -127,7 +129,10 @@ def main():
     ap.add_argument("--scaling", default="div255", choices=("div255", "pixelstd"))
     ap.add_argument("--solver", default="auto", choices=("auto", "full", "randomized"))
     ap.add_argument("--seed", type=int, default=0, help="PCA random_state")
+    ap.add_argument("--repeat", type=int, default=1, help="run each task N times and keep the fastest")
     args = ap.parse_args()
+    if args.repeat < 1:
+        sys.exit("sklearn_bench: --repeat must be at least 1")
     tasks = [t for t in args.only.split(",") if t]
     for t in tasks:
         if t not in TASKS:
@@ -143,19 +148,16 @@ def main():
     def pca():
         return PCA(32, svd_solver=args.solver, random_state=args.seed)
 
-    results = {}
-    for t in tasks:
+    def run(t):
         start = time.perf_counter()
         if t == "pca32_fit":
             pca().fit(a)
-            results[t] = {"seconds": time.perf_counter() - start}
-            continue
+            return {"seconds": time.perf_counter() - start}
         if t == "tsne10k":
             z = PCA(50, random_state=0).fit_transform(b[:10000])
             y = TSNE(perplexity=30, init="pca", learning_rate="auto", random_state=0).fit_transform(z)
             seconds = time.perf_counter() - start
-            results[t] = {"seconds": seconds, "accuracy": loo_knn5(y, yte[:10000])}
-            continue
+            return {"seconds": seconds, "accuracy": loo_knn5(y, yte[:10000])}
         if t in ("compare_pca32_vs_pixels", "compare_pca32_vs_pca64"):
             if args.scaling == "div255":
                 x = np.vstack([xtr, xte]).astype(np.float32) / np.float32(255)
@@ -169,34 +171,37 @@ def main():
             ia = NearestNeighbors(n_neighbors=10).fit(x).kneighbors(return_distance=False)
             ib = NearestNeighbors(n_neighbors=10).fit(z).kneighbors(return_distance=False)
             agreement = mean_agreement(ia, ib)
-            results[t] = {"seconds": time.perf_counter() - start, "agreement": agreement}
-            continue
+            return {"seconds": time.perf_counter() - start, "agreement": agreement}
         if t == "kmeans10":
             km = KMeans(10, n_init=1, random_state=0).fit(a)
-            results[t] = {"seconds": time.perf_counter() - start, "inertia": float(km.inertia_)}
-            continue
+            return {"seconds": time.perf_counter() - start, "inertia": float(km.inertia_)}
         if t == "mlp_epoch":
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", ConvergenceWarning)
                 mlp = MLPClassifier((256, 128), batch_size=128, max_iter=1, random_state=0).fit(a, ytr)
             seconds = time.perf_counter() - start
-            results[t] = {"seconds": seconds, "accuracy": float((mlp.predict(b) == yte).mean())}
-            continue
+            return {"seconds": seconds, "accuracy": float((mlp.predict(b) == yte).mean())}
         if t == "ae_epoch":
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", ConvergenceWarning)
                 ae = MLPRegressor((784, 64, 32, 32, 32, 64), activation="logistic", batch_size=256,
                                   max_iter=1, random_state=0).fit(a, a)
             seconds = time.perf_counter() - start
-            results[t] = {"seconds": seconds, "test mse": float(((ae.predict(b) - b) ** 2).mean())}
-            continue
+            return {"seconds": seconds, "test mse": float(((ae.predict(b) - b) ** 2).mean())}
         if t == "pca32_knn5":
             p = pca().fit(a)
             pred = KNeighborsClassifier(5).fit(p.transform(a), ytr).predict(p.transform(b))
         else:
             pred = KNeighborsClassifier(5).fit(a, ytr).predict(b)
         seconds = time.perf_counter() - start
-        results[t] = {"seconds": seconds, "accuracy": float((pred == yte).mean())}
+        return {"seconds": seconds, "accuracy": float((pred == yte).mean())}
+
+    results = {}
+    for t in tasks:
+        for _ in range(args.repeat):
+            r = run(t)
+            if t not in results or r["seconds"] < results[t]["seconds"]:
+                results[t] = r
 
     json.dump({
         "sklearn": sklearn.__version__,
@@ -204,6 +209,7 @@ def main():
         "cpus": os.cpu_count(),
         "scaling": args.scaling,
         "solver": args.solver,
+        "repeat": args.repeat,
         "results": results,
     }, sys.stdout)
     sys.stdout.write("\n")

@@ -3,11 +3,13 @@ package pca
 import (
 	"context"
 	"math"
+	"slices"
 
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
 	"gonum.org/v1/gonum/mat"
 
+	"embedscope/ml/internal/parfor"
 	"embedscope/ml/linalg"
 	"embedscope/ml/progress"
 
@@ -130,8 +132,21 @@ func scatter64(ctx context.Context, X blas32.General, mean []float64, tr *progre
 
 // flipByScores applies sklearn 1.2.1's svd_flip(U, Vt) to the rows of comps:
 // for each component the training row with the largest |score| (the first
-// such row) gets a positive score. Scores are computed in float64 in blocks.
+// such row) gets a positive score. Scores are computed in float64 in blocks;
+// from dataMinFeatures features on, float32 scores decide first (see
+// signsByScores32) and float64 ones only when they cannot.
 func flipByScores(ctx context.Context, X blas32.General, mean []float64, comps *mat.Dense, tr *progress.Tracker) error {
+	if X.Cols >= dataMinFeatures {
+		sign, err := signsByScores32(ctx, X, mean, comps)
+		if err != nil {
+			return err
+		}
+		if sign != nil {
+			tr.Add(float64(X.Rows))
+			applySigns(comps, sign)
+			return nil
+		}
+	}
 	n, d := X.Rows, X.Cols
 	k, _ := comps.Dims()
 	v := comps.RawMatrix()
@@ -159,15 +174,78 @@ func flipByScores(ctx context.Context, X blas32.General, mean []float64, comps *
 		}
 		tr.Add(float64(hi - lo))
 	}
-	for j := 0; j < k; j++ {
-		if sign[j] < 0 {
-			row := v.Data[j*v.Stride : j*v.Stride+d]
+	applySigns(comps, sign)
+	return nil
+}
+
+// applySigns negates the rows of comps whose sign is negative.
+func applySigns(comps *mat.Dense, sign []float64) {
+	v := comps.RawMatrix()
+	for j, s := range sign {
+		if s < 0 {
+			row := v.Data[j*v.Stride : j*v.Stride+v.Cols]
 			for i := range row {
 				row[i] = -row[i]
 			}
 		}
 	}
-	return nil
+}
+
+// signsByScores32 returns the sign of the score of largest magnitude of
+// each component, as flipByScores needs it, from scores X·vᵀ taken in
+// float32 (Sgemm on the uncentred rows, μᵀv subtracted in float64), or nil
+// when some component's largest positive and negative scores are too close
+// to tell apart. The error of a float32 score is at most
+// (d+1)·2⁻²⁴·max|x|·‖v‖₁ (the dot product's rounding bound, with v rounded
+// to float32), so the sign is decided when the larger of the two extremes
+// exceeds the other by twice that.
+func signsByScores32(ctx context.Context, X blas32.General, mean []float64, comps *mat.Dense) ([]float64, error) {
+	n, d := X.Rows, X.Cols
+	k, _ := comps.Dims()
+	v := comps.RawMatrix()
+	vt := make([]float32, d*k) // vᵀ, d×k
+	mv := make([]float64, k)   // μᵀv
+	l1 := make([]float64, k)   // ‖v‖₁
+	for c := range k {
+		for i, x := range v.Data[c*v.Stride : c*v.Stride+d] {
+			vt[i*k+c] = float32(x)
+			mv[c] += mean[i] * x
+			l1[c] += math.Abs(x)
+		}
+	}
+	br := min(wideFlushRows, n)
+	s := make([]float32, br*k)
+	hi, lo := make([]float64, k), make([]float64, k)
+	maxAbs := maxAbsValue(X)
+	for a := 0; a < n; a += br {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		b := min(a+br, n)
+		xb := blas32.General{Rows: b - a, Cols: d, Stride: X.Stride, Data: X.Data[a*X.Stride : (b-1)*X.Stride+d]}
+		sb := blas32.General{Rows: b - a, Cols: k, Stride: k, Data: s[:(b-a)*k]}
+		blas32.Gemm(blas.NoTrans, blas.NoTrans, 1, xb, blas32.General{Rows: d, Cols: k, Stride: k, Data: vt}, 0, sb)
+		for i := range b - a {
+			for c, x := range sb.Data[i*k : (i+1)*k] {
+				sc := float64(x) - mv[c]
+				hi[c], lo[c] = max(hi[c], sc), min(lo[c], sc)
+			}
+		}
+	}
+	sign := make([]float64, k)
+	u := math.Ldexp(1, -24)
+	for c := range k {
+		margin := 2 * float64(d+1) * u * float64(maxAbs) * l1[c] * 1.01
+		switch {
+		case hi[c] > -lo[c]+margin:
+			sign[c] = 1
+		case -lo[c] > hi[c]+margin:
+			sign[c] = -1
+		default:
+			return nil, nil
+		}
+	}
+	return sign, nil
 }
 
 // flipByLoadings makes the largest-magnitude entry (the first among equals)
@@ -188,4 +266,18 @@ func flipByLoadings(comps *mat.Dense) {
 			}
 		}
 	}
+}
+
+// maxAbsValue returns the largest |x| in X.
+func maxAbsValue(X blas32.General) float32 {
+	part := make([]float32, X.Cols)
+	parfor.Rows(X.Cols, columnGrain, func(a, b int) {
+		m := part[a:b]
+		for i := range X.Rows {
+			for j, x := range X.Data[i*X.Stride+a : i*X.Stride+b] {
+				m[j] = max(m[j], x, -x)
+			}
+		}
+	})
+	return slices.Max(part)
 }

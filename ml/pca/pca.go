@@ -2,18 +2,21 @@
 // matrix, in the configure-fit-transform shape of scikit-learn's
 // sklearn.decomposition.PCA.
 //
-// Fit centres the data on its column means but does not scale it. It forms
-// the covariance matrix (n−1 denominator) in float64 with blocked matrix
-// products through gonum's blas64 (OpenBLAS unless built with the purego
-// tag; from 1,025 features the products of each block are summed in
-// float32) and takes its leading eigenvectors, either from a full symmetric
-// eigendecomposition or from a randomized subspace iteration that is run to
-// convergence, so both solvers give the same axes to rounding. Data of more
-// than 4,096 features (colour images of 96×96 pixels have 27,648) is too
-// wide for its covariance: the subspace iteration then runs on the data
-// itself, in float32 products, to their rounding floor. Signs follow
-// scikit-learn 1.2.1 (see FlipScores), so components, explained variances and
-// projections compare directly with sklearn's.
+// Fit centres the data on its column means but does not scale it. Up to
+// 1,024 features it forms the covariance matrix (n−1 denominator) in
+// float64 with blocked matrix products through gonum's blas64 (OpenBLAS
+// unless built with the purego tag) and takes its leading eigenvectors,
+// either from a full symmetric eigendecomposition or from a randomized
+// subspace iteration that is run to convergence, so both solvers give the
+// same axes to rounding. From 1,025 features (CIFAR's 32×32×3 = 3,072) the
+// covariance costs d² work per row: the randomized solver then runs a
+// block Krylov iteration on the data itself, in float32 products, to their
+// rounding floor, and only the full solver and the spectrum form the
+// covariance (its products of each block summed in float32), up to 4,096
+// features; wider data (colour images of 96×96 pixels have 27,648) is
+// always fitted on the data. Signs follow scikit-learn 1.2.1 (see
+// FlipScores), so components, explained variances and projections compare
+// directly with sklearn's.
 package pca
 
 import (
@@ -25,6 +28,7 @@ import (
 	"gonum.org/v1/gonum/blas/blas32"
 	"gonum.org/v1/gonum/mat"
 
+	"embedscope/ml/internal/parfor"
 	_ "embedscope/ml/linalg" // route gonum BLAS to OpenBLAS unless built with purego
 	"embedscope/ml/progress"
 )
@@ -46,7 +50,11 @@ const (
 	// Gaussian start vectors, re-orthonormalised each step, until the
 	// residuals of the k Ritz pairs fall below 1e-10 of the largest
 	// eigenvalue (at most 1000 steps). The spectrum beyond the k components
-	// is computed only when PCA.Spectrum is set.
+	// is computed only when PCA.Spectrum is set. From 1,025 features on,
+	// unless PCA.Spectrum is set, it iterates on the data instead: block
+	// Krylov with k+10 Gaussian start vectors until the residuals fall
+	// below 1e-7 of the largest eigenvalue or stop falling (the float32
+	// floor), about seven passes over the data for CIFAR-10.
 	Randomized
 )
 
@@ -83,8 +91,9 @@ type PCA struct {
 	Seed       uint64 // seeds the Randomized solver's start vectors
 	// Spectrum asks the Randomized solver to compute all eigenvalues (not
 	// eigenvectors) of the covariance too, for Model.Spectrum: O(d³), about
-	// 0.15 s for d = 784. The Full solver always has them. Neither has
-	// them for more than 4,096 features, whose covariance is not formed.
+	// 0.15 s for d = 784; from 1,025 features it makes the Randomized
+	// solver form the covariance. The Full solver always has them. Neither
+	// has them for more than 4,096 features, whose covariance is not formed.
 	Spectrum bool
 	Progress *progress.Tracker
 }
@@ -162,8 +171,8 @@ func (p PCA) Fit(ctx context.Context, X blas32.General) (*Model, error) {
 	var m *Model
 	var vals []float64
 	var vecs *mat.Dense // d×k, columns are axes
-	if d > maxCovFeatures {
-		m, vals, vecs, err = p.fitWide(ctx, X, mean, solver)
+	if p.onData(d, solver) {
+		m, vals, vecs, err = p.fitOnData(ctx, X, mean, solver)
 	} else {
 		m, vals, vecs, err = p.fitCov(ctx, X, mean, solver)
 	}
@@ -235,25 +244,46 @@ func (p PCA) fitCov(ctx context.Context, X blas32.General, mean []float64, solve
 	return m, vals, vecs, err
 }
 
+// columnGrain is the fewest columns a worker takes in the passes that
+// split the data by columns (each column's sum then runs in row order
+// whatever the number of workers).
+const columnGrain = 256
+
 // columnMeans returns the column means of X in float64, or an error naming
-// the first NaN or infinite value.
+// the first NaN or infinite value. The sums of finite float32 values
+// cannot overflow float64, so a NaN or infinite sum is what sends it
+// looking for the culprit.
 func columnMeans(X blas32.General) ([]float64, error) {
 	n, d := X.Rows, X.Cols
 	sum := make([]float64, d)
-	for i := 0; i < n; i++ {
-		row := X.Data[i*X.Stride : i*X.Stride+d]
-		for j, v := range row {
-			f := float64(v)
-			if math.IsNaN(f) || math.IsInf(f, 0) {
-				return nil, fmt.Errorf("pca: row %d, feature %d is %v", i, j, v)
+	parfor.Rows(d, columnGrain, func(a, b int) { // columns [a, b), each summed in row order
+		s := sum[a:b]
+		for i := 0; i < n; i++ {
+			for j, v := range X.Data[i*X.Stride+a : i*X.Stride+b] {
+				s[j] += float64(v)
 			}
-			sum[j] += f
 		}
-	}
+	})
 	for j := range sum {
+		if math.IsNaN(sum[j]) || math.IsInf(sum[j], 0) {
+			return nil, firstNonFinite(X)
+		}
 		sum[j] /= float64(n)
 	}
 	return sum, nil
+}
+
+// firstNonFinite returns an error naming the first NaN or infinite value
+// of X in row order.
+func firstNonFinite(X blas32.General) error {
+	for i := 0; i < X.Rows; i++ {
+		for j, v := range X.Data[i*X.Stride : i*X.Stride+X.Cols] {
+			if f := float64(v); math.IsNaN(f) || math.IsInf(f, 0) {
+				return fmt.Errorf("pca: row %d, feature %d is %v", i, j, v)
+			}
+		}
+	}
+	return errors.New("pca: the data sum to a non-finite value")
 }
 
 // isConstant reports whether every row of X equals the first.

@@ -83,15 +83,16 @@ func TestScatter32(t *testing.T) {
 			t.Errorf("axis %d: |cos| = %.9f", c, math.Abs(dot))
 		}
 	}
-	// Fit takes the float32 path for this width.
-	m, err := PCA{Components: 3}.Fit(context.Background(), X)
-	if err != nil || m.Dim != d {
+	// Fit takes the float32 scatter for this width when it needs the
+	// covariance: for the spectrum.
+	m, err := PCA{Components: 3, Spectrum: true}.Fit(context.Background(), X)
+	if err != nil || m.Dim != d || len(m.Spectrum) != min(n, d) {
 		t.Fatalf("fit: %v", err)
 	}
 }
 
-// TestWideEigen checks the iteration on the data itself, used above
-// maxCovFeatures features, against the covariance path on the same data
+// TestWideEigen checks the iteration on the data itself (dataEigen), used
+// above maxCovFeatures features, against the covariance path on the same data
 // (just above the limit): eigenvalues within 10⁻⁶ relative (≤ 7·10⁻⁹
 // measured) and the ten leading axes within 1 − |cos| ≤ 10⁻¹⁰ (≤ 10⁻¹³
 // measured); and Fit on such data: the wide path,
@@ -104,7 +105,7 @@ func TestWideEigen(t *testing.T) {
 		t.Fatal(err)
 	}
 	const k = 10
-	wv, wvec, err := wideEigen(context.Background(), X, mean, k, 3, nil)
+	wv, wvec, err := dataEigen(context.Background(), X, mean, k, 3, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
