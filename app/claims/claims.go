@@ -36,6 +36,7 @@ const (
 	AtMost  Op = "≤" // at most the expected value (plus the tolerance)
 	Below   Op = "<" // strictly below the expected value
 	Above   Op = ">" // strictly above the expected value
+	Range   Op = "–" // within [Value, High], written "0.978–0.982" (widened by the tolerance)
 	NoOp    Op = ""  // not a comparison (used only while parsing)
 )
 
@@ -55,9 +56,11 @@ type Claim struct {
 	Field   Field
 	Op      Op
 	// Literal is the expected value as the document writes it
-	// ("1,906,653"); Value is its number.
+	// ("1,906,653", or a range "0.549–0.590"); Value is its number (a
+	// range's lower end, High its upper end).
 	Literal string
 	Value   float64
+	High    float64
 	// AbsTol and RelTol are the tolerance: |measured − Value| ≤ AbsTol +
 	// RelTol·|Value| (for ≥ and ≤, the slack on the bound).
 	AbsTol, RelTol float64
@@ -182,7 +185,7 @@ func parseClaim(cells []string) (Claim, error) {
 	if c.Field, err = ParseField(cells[6]); err != nil {
 		return c, fmt.Errorf("%s: field: %v", c.ID, err)
 	}
-	if c.Op, c.Literal, c.Value, err = parseExpected(cells[7]); err != nil {
+	if c.Op, c.Literal, c.Value, c.High, err = parseExpected(cells[7]); err != nil {
 		return c, fmt.Errorf("%s: expected: %v", c.ID, err)
 	}
 	if c.AbsTol, c.RelTol, err = parseTol(c.Tol); err != nil {
@@ -204,8 +207,25 @@ func parseDoc(s string) (doc, snippet string, err error) {
 	return strings.TrimSpace(doc), rest[1 : len(rest)-1], nil
 }
 
-// parseExpected reads "0.8261", "≥ 0.92", "< 1,926,914", "none" (0).
-func parseExpected(s string) (Op, string, float64, error) {
+// parseExpected reads "0.8261", "≥ 0.92", "< 1,926,914", "none" (0) or a
+// range "0.549–0.590" (an en dash; the lower end first), and returns the
+// comparison, the literal, its value (a range's lower end) and a range's
+// upper end.
+func parseExpected(s string) (Op, string, float64, float64, error) {
+	if lo, hi, ok := strings.Cut(s, string(Range)); ok {
+		a, err := ParseNumber(strings.TrimSpace(lo))
+		if err != nil {
+			return NoOp, "", 0, 0, err
+		}
+		b, err := ParseNumber(strings.TrimSpace(hi))
+		if err != nil {
+			return NoOp, "", 0, 0, err
+		}
+		if !(a <= b) {
+			return NoOp, "", 0, 0, fmt.Errorf("range %q: write the lower end first", s)
+		}
+		return Range, s, a, b, nil
+	}
 	op := Equal
 	for _, o := range []Op{AtLeast, AtMost, Below, Above, Equal} {
 		if rest, ok := strings.CutPrefix(s, string(o)); ok {
@@ -214,13 +234,13 @@ func parseExpected(s string) (Op, string, float64, error) {
 		}
 	}
 	if s == "none" { // "none in Fashion-MNIST": a count of 0
-		return op, s, 0, nil
+		return op, s, 0, 0, nil
 	}
 	v, err := ParseNumber(s)
 	if err != nil {
-		return NoOp, "", 0, err
+		return NoOp, "", 0, 0, err
 	}
-	return op, s, v, nil
+	return op, s, v, 0, nil
 }
 
 // ParseNumber reads a number as documents write it: "0.8261",
@@ -271,6 +291,8 @@ func (c *Claim) Holds(measured float64) bool {
 		return measured < c.Value
 	case Above:
 		return measured > c.Value
+	case Range:
+		return measured >= c.Value-slack && measured <= c.High+slack
 	}
 	return math.Abs(measured-c.Value) <= slack*(1+1e-12)
 }
@@ -278,7 +300,7 @@ func (c *Claim) Holds(measured float64) bool {
 // Expected describes the expected value and tolerance: "0.8261 ±0.00005".
 func (c *Claim) Expected() string {
 	s := c.Literal
-	if c.Op != Equal {
+	if c.Op != Equal && c.Op != Range {
 		s = string(c.Op) + " " + s
 	}
 	if c.Tol != "—" && c.Tol != "" {

@@ -191,11 +191,41 @@ func TestHolds(t *testing.T) {
 		{Below, 1, 0, 0, 0.99, true},
 		{Above, 1, 0, 0, 1.01, true},
 		{Equal, 1, 1, 0, math.NaN(), false},
+		{Range, 0.549, 0, 0, 0.549, true}, // range 0.549–0.590 (High below)
+		{Range, 0.549, 0, 0, 0.590, true},
+		{Range, 0.549, 0, 0, 0.5489, false},
+		{Range, 0.549, 0, 0, 0.5901, false},
+		{Range, 0.549, 0.001, 0, 0.5905, true},
+		{Range, 0.549, 0, 0, math.NaN(), false},
 	} {
 		cl := Claim{Op: c.op, Value: c.v, AbsTol: c.a, RelTol: c.r}
+		if c.op == Range {
+			cl.High = 0.590
+		}
 		if got := cl.Holds(c.measured); got != c.want {
 			t.Errorf("%s %v (±%v, ±%v%%) holds for %v: %v, want %v", c.op, c.v, c.a, 100*c.r, c.measured, got, c.want)
 		}
+	}
+}
+
+// TestParseRange: an expected range "lo–hi" parses into the Range
+// comparison with both ends, its ends count as stated numbers of the
+// document, and a range written high end first is refused.
+func TestParseRange(t *testing.T) {
+	const head = "| id | set | time | claim | doc | command | field | expected | tol |\n|---|---|---|---|---|---|---|---|---|\n"
+	f, err := Parse(strings.NewReader(head + "| r.a | all | 1 min | a range | README.md: \"weighted purity 0.549–0.590 over four\" | `embedscope x` | a | 0.549–0.590 | — |\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := f.Claims[0]
+	if c.Op != Range || c.Value != 0.549 || c.High != 0.590 || c.Literal != "0.549–0.590" || c.Expected() != "0.549–0.590" {
+		t.Errorf("parsed %+v", c)
+	}
+	if un := f.Uncovered("README.md", "weighted purity 0.549–0.590 over four, and 0.7"); len(un) != 1 || !strings.HasPrefix(un[0], "0.7") {
+		t.Errorf("uncovered: %q, want only 0.7", un)
+	}
+	if _, err := Parse(strings.NewReader(head + "| r.b | all | 1 min | a range | README.md: \"0.590–0.549\" | `embedscope x` | a | 0.590–0.549 | — |\n")); err == nil || !strings.Contains(err.Error(), "lower end first") {
+		t.Errorf("a reversed range: %v", err)
 	}
 }
 

@@ -55,6 +55,9 @@ func (f *File) Uncovered(doc, text string) []string {
 	for _, c := range f.Claims {
 		if c.Doc == doc {
 			literals[c.Literal] = true
+			if lo, hi, ok := strings.Cut(c.Literal, string(Range)); ok {
+				literals[strings.TrimSpace(lo)], literals[strings.TrimSpace(hi)] = true, true
+			}
 		}
 	}
 	exempt := make([]bool, len(text))
