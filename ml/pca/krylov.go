@@ -63,7 +63,7 @@ func blockKrylov(ctx context.Context, d, k, blocks int, seed uint64, it iteratio
 	blk := blas64.General{Rows: d, Cols: b, Stride: b, Data: make([]float64, d*b)}
 	img := blas64.General{Rows: d, Cols: b, Stride: b, Data: make([]float64, d*b)}
 	vals := make([]float64, k)
-	best, since := math.Inf(1), 0
+	conv := convergence{it: it, best: math.Inf(1)}
 	var eig mat.EigenSym
 	var w mat.Dense
 	nb := 0 // blocks in the basis
@@ -114,29 +114,8 @@ func blockKrylov(ctx context.Context, d, k, blocks int, seed uint64, it iteratio
 		cv := blas64.General{Rows: d, Cols: b, Stride: b, Data: make([]float64, d*b)}
 		blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, K, wb, 0, v)
 		blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, Y, wb, 0, cv)
-		worst := 0.0
-		for j := range k {
-			s := 0.0
-			for i := range d {
-				r := cv.Data[i*b+j] - vals[j]*v.Data[i*b+j]
-				s += r * r
-			}
-			worst = math.Max(worst, math.Sqrt(s))
-		}
-		rel := worst / math.Max(vals[0], math.SmallestNonzeroFloat64)
-		tr.Detail(fmt.Sprintf("step %d, residual %.1e", step, rel))
-		if rel < 0.9*best {
-			best, since = rel, 0
-		} else {
-			since++
-		}
-		if rel <= it.tol || step == it.maxIter || it.stall > 0 && since >= it.stall {
-			vecs := mat.NewDense(d, k, nil)
-			for i := range d {
-				copy(vecs.RawMatrix().Data[i*k:(i+1)*k], v.Data[i*b:i*b+k])
-			}
-			orthonormalizeDense(vecs)
-			return vals, vecs, nil
+		if conv.stops(step, v, cv, vals, tr) {
+			return vals, ritzVectors(v, k), nil
 		}
 		if nb == maxBlocks {
 			// Restart from the leading Ritz vectors.

@@ -112,7 +112,7 @@ func subspaceIterate(ctx context.Context, d, k int, seed uint64, it iteration, a
 	vals := make([]float64, k)
 	var eig mat.EigenSym
 	var w mat.Dense
-	best, since := math.Inf(1), 0
+	conv := convergence{it: it, best: math.Inf(1)}
 	for step := 1; ; step++ {
 		if err := ctx.Err(); err != nil {
 			return nil, nil, err
@@ -140,31 +140,54 @@ func subspaceIterate(ctx context.Context, d, k int, seed uint64, it iteration, a
 		}
 		blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, y, wk, 0, yw) // C·v
 		blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, q, wk, 0, qw) // v
-		worst := 0.0
-		for j := 0; j < k; j++ {
-			s := 0.0
-			for i := 0; i < d; i++ {
-				r := yw.Data[i*k+j] - vals[j]*qw.Data[i*k+j]
-				s += r * r
-			}
-			worst = math.Max(worst, math.Sqrt(s))
-		}
-		rel := worst / math.Max(vals[0], math.SmallestNonzeroFloat64)
-		tr.Detail(fmt.Sprintf("step %d, residual %.1e", step, rel))
-		if rel < 0.9*best {
-			best, since = rel, 0
-		} else {
-			since++
-		}
-		if rel <= it.tol || step == it.maxIter || it.stall > 0 && since >= it.stall {
-			vecs := mat.NewDense(d, k, nil)
-			copy(vecs.RawMatrix().Data, qw.Data)
-			orthonormalizeDense(vecs)
-			return vals, vecs, nil
+		if conv.stops(step, qw, yw, vals, tr) {
+			return vals, ritzVectors(qw, k), nil
 		}
 		q, y = y, q
 		orthonormalize(q)
 	}
+}
+
+// convergence applies the stopping rules it to the steps of an iteration.
+type convergence struct {
+	it    iteration
+	best  float64 // the smallest relative residual so far (+Inf at first)
+	since int     // steps since it last fell below 0.9 of best
+}
+
+// stops records step's Ritz pairs (the first len(vals) columns of v, of
+// cv = C·v, and their values in decreasing order), shows the largest
+// residual ‖C·v − θ·v‖ relative to the largest Ritz value on tr, and
+// reports whether the iteration stops there.
+func (c *convergence) stops(step int, v, cv blas64.General, vals []float64, tr *progress.Tracker) bool {
+	worst := 0.0
+	for j := range vals {
+		s := 0.0
+		for i := 0; i < v.Rows; i++ {
+			r := cv.Data[i*cv.Stride+j] - vals[j]*v.Data[i*v.Stride+j]
+			s += r * r
+		}
+		worst = math.Max(worst, math.Sqrt(s))
+	}
+	rel := worst / math.Max(vals[0], math.SmallestNonzeroFloat64)
+	tr.Detail(fmt.Sprintf("step %d, residual %.1e", step, rel))
+	if rel < 0.9*c.best {
+		c.best, c.since = rel, 0
+	} else {
+		c.since++
+	}
+	return rel <= c.it.tol || step == c.it.maxIter || c.it.stall > 0 && c.since >= c.it.stall
+}
+
+// ritzVectors returns the first k columns of v, re-orthonormalised, as a
+// matrix of its rows.
+func ritzVectors(v blas64.General, k int) *mat.Dense {
+	vecs := mat.NewDense(v.Rows, k, nil)
+	for i := 0; i < v.Rows; i++ {
+		copy(vecs.RawMatrix().Data[i*k:(i+1)*k], v.Data[i*v.Stride:i*v.Stride+k])
+	}
+	orthonormalizeDense(vecs)
+	return vecs
 }
 
 // orthonormalize replaces the columns of a (m×n, m ≥ n) by an orthonormal
