@@ -2,10 +2,8 @@ package pca
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math"
-	"math/rand/v2"
 
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
@@ -54,25 +52,16 @@ func blockKrylov(ctx context.Context, d, k, blocks int, seed uint64, it iteratio
 	width := maxBlocks * b
 	kb := make([]float64, d*width)
 	yb := make([]float64, d*width)
-	rng := rand.New(rand.NewPCG(seed, 0x9cb))
-	start := blas64.General{Rows: d, Cols: b, Stride: b, Data: make([]float64, d*b)}
-	for i := range start.Data {
-		start.Data[i] = rng.NormFloat64()
-	}
-	orthonormalize(start)
-	blk := blas64.General{Rows: d, Cols: b, Stride: b, Data: make([]float64, d*b)}
+	blk := gaussianStart(d, b, seed, 0x9cb)
 	img := blas64.General{Rows: d, Cols: b, Stride: b, Data: make([]float64, d*b)}
 	vals := make([]float64, k)
 	conv := convergence{it: it, best: math.Inf(1)}
-	var eig mat.EigenSym
-	var w mat.Dense
 	nb := 0 // blocks in the basis
 	put := func(dst []float64, src blas64.General, at int) {
 		for i := range d {
 			copy(dst[i*width+at*b:i*width+(at+1)*b], src.Data[i*b:(i+1)*b])
 		}
 	}
-	copy(blk.Data, start.Data)
 	for step := 1; ; step++ {
 		if err := ctx.Err(); err != nil {
 			return nil, nil, err
@@ -86,29 +75,10 @@ func blockKrylov(ctx context.Context, d, k, blocks int, seed uint64, it iteratio
 		m := nb * b
 		K := blas64.General{Rows: d, Cols: m, Stride: width, Data: kb}
 		Y := blas64.General{Rows: d, Cols: m, Stride: width, Data: yb}
-		t := blas64.General{Rows: m, Cols: m, Stride: m, Data: make([]float64, m*m)}
-		blas64.Gemm(blas.Trans, blas.NoTrans, 1, K, Y, 0, t) // T = KᵀCK
-		ts := mat.NewSymDense(m, nil)
-		for i := range m {
-			for j := i; j < m; j++ {
-				ts.SetSym(i, j, 0.5*(t.Data[i*m+j]+t.Data[j*m+i]))
-			}
-		}
-		if !eig.Factorize(ts, true) {
-			return nil, nil, errors.New("pca: eigendecomposition of the projected covariance did not converge")
-		}
-		asc := eig.Values(nil)
-		w.Reset()
-		eig.VectorsTo(&w)
 		// The b leading Ritz vectors V = K·W and C·V = Y·W.
 		wb := blas64.General{Rows: m, Cols: b, Stride: b, Data: make([]float64, m*b)}
-		for j := range b {
-			for i := range m {
-				wb.Data[i*b+j] = w.At(i, m-1-j)
-			}
-		}
-		for j := range k {
-			vals[j] = asc[m-1-j]
+		if err := rayleighRitz(K, Y, vals, wb); err != nil {
+			return nil, nil, err
 		}
 		v := blas64.General{Rows: d, Cols: b, Stride: b, Data: make([]float64, d*b)}
 		cv := blas64.General{Rows: d, Cols: b, Stride: b, Data: make([]float64, d*b)}

@@ -98,20 +98,12 @@ type iteration struct {
 // C·Q for d×l matrices Q) of dimension d, with the stopping rules it.
 func subspaceIterate(ctx context.Context, d, k int, seed uint64, it iteration, apply func(q, y blas64.General) error, tr *progress.Tracker) ([]float64, *mat.Dense, error) {
 	l := k + max(minOversample, k)
-	rng := rand.New(rand.NewPCG(seed, 0x9ca))
-	q := blas64.General{Rows: d, Cols: l, Stride: l, Data: make([]float64, d*l)}
-	for i := range q.Data {
-		q.Data[i] = rng.NormFloat64()
-	}
-	orthonormalize(q)
+	q := gaussianStart(d, l, seed, 0x9ca)
 	y := blas64.General{Rows: d, Cols: l, Stride: l, Data: make([]float64, d*l)}
-	t := blas64.General{Rows: l, Cols: l, Stride: l, Data: make([]float64, l*l)}
 	yw := blas64.General{Rows: d, Cols: k, Stride: k, Data: make([]float64, d*k)}
 	qw := blas64.General{Rows: d, Cols: k, Stride: k, Data: make([]float64, d*k)}
 	wk := blas64.General{Rows: l, Cols: k, Stride: k, Data: make([]float64, l*k)}
 	vals := make([]float64, k)
-	var eig mat.EigenSym
-	var w mat.Dense
 	conv := convergence{it: it, best: math.Inf(1)}
 	for step := 1; ; step++ {
 		if err := ctx.Err(); err != nil {
@@ -120,23 +112,8 @@ func subspaceIterate(ctx context.Context, d, k int, seed uint64, it iteration, a
 		if err := apply(q, y); err != nil {
 			return nil, nil, err
 		}
-		blas64.Gemm(blas.Trans, blas.NoTrans, 1, q, y, 0, t) // T = Qᵀ·C·Q
-		ts := mat.NewSymDense(l, nil)
-		for i := 0; i < l; i++ {
-			for j := i; j < l; j++ {
-				ts.SetSym(i, j, 0.5*(t.Data[i*l+j]+t.Data[j*l+i]))
-			}
-		}
-		if !eig.Factorize(ts, true) {
-			return nil, nil, errors.New("pca: eigendecomposition of the projected covariance did not converge")
-		}
-		asc := eig.Values(nil)
-		eig.VectorsTo(&w)
-		for j := 0; j < k; j++ {
-			vals[j] = asc[l-1-j]
-			for i := 0; i < l; i++ {
-				wk.Data[i*k+j] = w.At(i, l-1-j)
-			}
+		if err := rayleighRitz(q, y, vals, wk); err != nil {
+			return nil, nil, err
 		}
 		blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, y, wk, 0, yw) // C·v
 		blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, q, wk, 0, qw) // v
@@ -146,6 +123,51 @@ func subspaceIterate(ctx context.Context, d, k int, seed uint64, it iteration, a
 		q, y = y, q
 		orthonormalize(q)
 	}
+}
+
+// gaussianStart returns an orthonormal basis of the span of d×l standard
+// normal numbers drawn from PCG(seed, stream).
+func gaussianStart(d, l int, seed, stream uint64) blas64.General {
+	rng := rand.New(rand.NewPCG(seed, stream))
+	q := blas64.General{Rows: d, Cols: l, Stride: l, Data: make([]float64, d*l)}
+	for i := range q.Data {
+		q.Data[i] = rng.NormFloat64()
+	}
+	orthonormalize(q)
+	return q
+}
+
+// rayleighRitz takes the Ritz pairs of the symmetric operator C on the
+// span of the orthonormal columns of q (d×m), given y = C·q: the
+// eigenpairs of T = qᵀy (symmetrised). It writes the len(vals) largest
+// eigenvalues to vals in decreasing order and the eigenvectors of the
+// w.Cols largest to the columns of w (m×w.Cols), in the same order.
+func rayleighRitz(q, y blas64.General, vals []float64, w blas64.General) error {
+	m := q.Cols
+	t := blas64.General{Rows: m, Cols: m, Stride: m, Data: make([]float64, m*m)}
+	blas64.Gemm(blas.Trans, blas.NoTrans, 1, q, y, 0, t) // T = Qᵀ·C·Q
+	ts := mat.NewSymDense(m, nil)
+	for i := 0; i < m; i++ {
+		for j := i; j < m; j++ {
+			ts.SetSym(i, j, 0.5*(t.Data[i*m+j]+t.Data[j*m+i]))
+		}
+	}
+	var eig mat.EigenSym
+	if !eig.Factorize(ts, true) {
+		return errors.New("pca: eigendecomposition of the projected covariance did not converge")
+	}
+	asc := eig.Values(nil)
+	var vecs mat.Dense
+	eig.VectorsTo(&vecs)
+	for j := range vals {
+		vals[j] = asc[m-1-j]
+	}
+	for j := 0; j < w.Cols; j++ {
+		for i := 0; i < m; i++ {
+			w.Data[i*w.Stride+j] = vecs.At(i, m-1-j)
+		}
+	}
+	return nil
 }
 
 // convergence applies the stopping rules it to the steps of an iteration.
